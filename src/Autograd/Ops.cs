@@ -1,0 +1,80 @@
+using System.Numerics;
+
+namespace MiniTorch.Autograd;
+
+/// <summary>
+/// The differentiable op set as methods on <see cref="Variable{T}"/> (PyTorch's tensor methods and
+/// <c>torch.nn.functional</c>). Each method creates one op object from Ops/ and applies it.
+/// </summary>
+public static class Ops
+{
+    /// <summary>Matrix product (see <see cref="MatMul{T}"/> for the supported shapes).</summary>
+    public static Variable<T> MatMul<T>(this Variable<T> a, Variable<T> b) where T : unmanaged, IFloatingPointIeee754<T> => new MatMul<T>().Apply(a, b);
+    /// <summary>e^x.</summary>
+    public static Variable<T> Exp<T>(this Variable<T> x) where T : unmanaged, IFloatingPointIeee754<T> => new Exp<T>().Apply(x);
+    /// <summary>Natural logarithm.</summary>
+    public static Variable<T> Log<T>(this Variable<T> x) where T : unmanaged, IFloatingPointIeee754<T> => new Log<T>().Apply(x);
+    /// <summary>Hyperbolic tangent.</summary>
+    public static Variable<T> Tanh<T>(this Variable<T> x) where T : unmanaged, IFloatingPointIeee754<T> => new Tanh<T>().Apply(x);
+    /// <summary>Logistic sigmoid.</summary>
+    public static Variable<T> Sigmoid<T>(this Variable<T> x) where T : unmanaged, IFloatingPointIeee754<T> => new Sigmoid<T>().Apply(x);
+    /// <summary>max(x, 0).</summary>
+    public static Variable<T> Relu<T>(this Variable<T> x) where T : unmanaged, IFloatingPointIeee754<T> => new Relu<T>().Apply(x);
+    /// <summary>x².</summary>
+    public static Variable<T> Square<T>(this Variable<T> x) where T : unmanaged, IFloatingPointIeee754<T> => new Square<T>().Apply(x);
+    /// <summary>x^p for a constant p.</summary>
+    public static Variable<T> Pow<T>(this Variable<T> x, T p) where T : unmanaged, IFloatingPointIeee754<T> => new Pow<T>(p).Apply(x);
+    /// <summary>√x.</summary>
+    public static Variable<T> Sqrt<T>(this Variable<T> x) where T : unmanaged, IFloatingPointIeee754<T> => new Sqrt<T>().Apply(x);
+    /// <summary>-x.</summary>
+    public static Variable<T> Neg<T>(this Variable<T> x) where T : unmanaged, IFloatingPointIeee754<T> => -x;
+
+    /// <summary>Sum of all elements (rank-0 result).</summary>
+    public static Variable<T> Sum<T>(this Variable<T> x) where T : unmanaged, IFloatingPointIeee754<T> => new Sum<T>().Apply(x);
+    /// <summary>Sum over one axis.</summary>
+    public static Variable<T> Sum<T>(this Variable<T> x, int axis, bool keepDim = false) where T : unmanaged, IFloatingPointIeee754<T> => new Sum<T>(axis, keepDim).Apply(x);
+    /// <summary>Mean of all elements (rank-0 result).</summary>
+    public static Variable<T> Mean<T>(this Variable<T> x) where T : unmanaged, IFloatingPointIeee754<T> => new Mean<T>().Apply(x);
+    /// <summary>Mean over one axis.</summary>
+    public static Variable<T> Mean<T>(this Variable<T> x, int axis, bool keepDim = false) where T : unmanaged, IFloatingPointIeee754<T> => new Mean<T>(axis, keepDim).Apply(x);
+
+    /// <summary>A view with a new shape (one size may be -1).</summary>
+    public static Variable<T> Reshape<T>(this Variable<T> x, params int[] shape) where T : unmanaged, IFloatingPointIeee754<T> => new Reshape<T>(shape).Apply(x);
+    /// <summary>Reorders axes.</summary>
+    public static Variable<T> Permute<T>(this Variable<T> x, params int[] axes) where T : unmanaged, IFloatingPointIeee754<T> => new Permute<T>(axes).Apply(x);
+    /// <summary>Swaps two axes (default: the last two).</summary>
+    public static Variable<T> Transpose<T>(this Variable<T> x, int axis0 = -2, int axis1 = -1) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (x.Rank < 2) throw new ArgumentException($"Transpose: needs rank >= 2, got shape {x.Data.ShapeString}.");
+        var axes = Enumerable.Range(0, x.Rank).ToArray();
+        int a = Shapes.Axis(axis0, x.Rank, "Transpose"), b = Shapes.Axis(axis1, x.Rank, "Transpose");
+        (axes[a], axes[b]) = (axes[b], axes[a]);
+        return x.Permute(axes);
+    }
+    /// <summary>Elements start..start+length-1 along an axis.</summary>
+    public static Variable<T> Narrow<T>(this Variable<T> x, int axis, int start, int length) where T : unmanaged, IFloatingPointIeee754<T> => new Narrow<T>(axis, start, length).Apply(x);
+    /// <summary>The slice at <paramref name="index"/> along <paramref name="axis"/>, that axis removed.</summary>
+    public static Variable<T> Select<T>(this Variable<T> x, int axis, int index) where T : unmanaged, IFloatingPointIeee754<T> => new Select<T>(axis, index).Apply(x);
+    /// <summary>All slices along an axis (torch.unbind); their gradients accumulate into one buffer.</summary>
+    public static Variable<T>[] Unbind<T>(this Variable<T> x, int axis = 0) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int ax = Shapes.Axis(axis, x.Rank, "Unbind");
+        var parts = new Variable<T>[x.Shape[ax]];
+        for (int i = 0; i < parts.Length; i++) parts[i] = x.Select(ax, i);
+        return parts;
+    }
+    /// <summary>Joins along an existing axis.</summary>
+    public static Variable<T> Concat<T>(IReadOnlyList<Variable<T>> xs, int axis) where T : unmanaged, IFloatingPointIeee754<T> => new Concat<T>(axis).Apply(xs.ToArray());
+    /// <summary>Joins along a new axis.</summary>
+    public static Variable<T> Stack<T>(IReadOnlyList<Variable<T>> xs, int axis) where T : unmanaged, IFloatingPointIeee754<T> => new Stack<T>(axis).Apply(xs.ToArray());
+    /// <summary>Gathers slices along <paramref name="axis"/> by integer indices (embedding lookup is IndexSelect(0, ids)).</summary>
+    public static Variable<T> IndexSelect<T>(this Variable<T> x, int axis, Tensor<int> indices) where T : unmanaged, IFloatingPointIeee754<T> => new IndexSelect<T>(axis, indices).Apply(x);
+
+    /// <summary>Softmax over the last axis.</summary>
+    public static Variable<T> Softmax<T>(this Variable<T> x) where T : unmanaged, IFloatingPointIeee754<T> => new Softmax<T>().Apply(x);
+    /// <summary>log softmax over the last axis.</summary>
+    public static Variable<T> LogSoftmax<T>(this Variable<T> x) where T : unmanaged, IFloatingPointIeee754<T> => new LogSoftmax<T>().Apply(x);
+    /// <summary>Cross-entropy of logits (…,V) against targets (…), optionally masked (see <see cref="CrossEntropy{T}"/>).</summary>
+    public static Variable<T> CrossEntropy<T>(this Variable<T> logits, Tensor<int> targets, Tensor<T>? mask = null, Reduction reduction = Reduction.Mean)
+        where T : unmanaged, IFloatingPointIeee754<T> => new CrossEntropy<T>(targets, mask, reduction).Apply(logits);
+}

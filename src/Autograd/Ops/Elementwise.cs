@@ -1,0 +1,103 @@
+using System.Numerics;
+
+namespace MiniTorch.Autograd;
+
+// Binary elementwise ops with numpy broadcasting. Each backward hands over a gradient in the output's (broadcast)
+// shape; the engine sums it back to each input's shape.
+
+/// <summary>a + b.</summary>
+public sealed class Add<T> : Function<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <inheritdoc/>
+    protected override Tensor<T> Forward(Tensor<T>[] x) => x[0] + x[1];
+    /// <inheritdoc/>
+    protected internal override void Backward(Tensor<T> g, Gradients<T> grads) { grads.Accumulate(0, g); grads.Accumulate(1, g); }
+}
+
+/// <summary>a - b.</summary>
+public sealed class Sub<T> : Function<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <inheritdoc/>
+    protected override Tensor<T> Forward(Tensor<T>[] x) => x[0] - x[1];
+    /// <inheritdoc/>
+    protected internal override void Backward(Tensor<T> g, Gradients<T> grads)
+    {
+        grads.Accumulate(0, g);
+        if (grads.Needs(1)) grads.Accumulate(1, -g);
+    }
+}
+
+/// <summary>a * b (elementwise).</summary>
+public sealed class Mul<T> : Function<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private Tensor<T> _a = null!, _b = null!;
+    /// <inheritdoc/>
+    protected override Tensor<T> Forward(Tensor<T>[] x) { _a = x[0]; _b = x[1]; return _a * _b; }
+    /// <inheritdoc/>
+    protected internal override void Backward(Tensor<T> g, Gradients<T> grads)
+    {
+        if (grads.Needs(0)) grads.Accumulate(0, g * _b);
+        if (grads.Needs(1)) grads.Accumulate(1, g * _a);
+    }
+}
+
+/// <summary>a / b (elementwise).</summary>
+public sealed class Div<T> : Function<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private Tensor<T> _b = null!, _y = null!;
+    /// <inheritdoc/>
+    protected override Tensor<T> Forward(Tensor<T>[] x) { _b = x[1]; return _y = x[0] / x[1]; }
+    /// <inheritdoc/>
+    protected internal override void Backward(Tensor<T> g, Gradients<T> grads)
+    {
+        var gb = g / _b;                                // d(a/b)/da = 1/b
+        grads.Accumulate(0, gb);
+        if (grads.Needs(1)) grads.Accumulate(1, -(gb * _y)); // d(a/b)/db = -a/b² = -(1/b)(a/b)
+    }
+}
+
+/// <summary>x * s for a constant scalar s.</summary>
+public sealed class Scale<T>(T s) : Function<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <inheritdoc/>
+    protected override Tensor<T> Forward(Tensor<T>[] x) => x[0] * s;
+    /// <inheritdoc/>
+    protected internal override void Backward(Tensor<T> g, Gradients<T> grads) => grads.Accumulate(0, g * s);
+}
+
+/// <summary>x + s for a constant scalar s.</summary>
+public sealed class AddScalar<T>(T s) : Function<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <inheritdoc/>
+    protected override Tensor<T> Forward(Tensor<T>[] x) => x[0] + s;
+    /// <inheritdoc/>
+    protected internal override void Backward(Tensor<T> g, Gradients<T> grads) => grads.Accumulate(0, g);
+}
+
+public sealed partial class Variable<T>
+{
+    /// <summary>Elementwise sum with broadcasting.</summary>
+    public static Variable<T> operator +(Variable<T> a, Variable<T> b) => new Add<T>().Apply(a, b);
+    /// <summary>Elementwise difference with broadcasting.</summary>
+    public static Variable<T> operator -(Variable<T> a, Variable<T> b) => new Sub<T>().Apply(a, b);
+    /// <summary>Elementwise product with broadcasting.</summary>
+    public static Variable<T> operator *(Variable<T> a, Variable<T> b) => new Mul<T>().Apply(a, b);
+    /// <summary>Elementwise quotient with broadcasting.</summary>
+    public static Variable<T> operator /(Variable<T> a, Variable<T> b) => new Div<T>().Apply(a, b);
+    /// <summary>Negation.</summary>
+    public static Variable<T> operator -(Variable<T> a) => new Scale<T>(-T.One).Apply(a);
+    /// <summary>Multiplies by a constant.</summary>
+    public static Variable<T> operator *(Variable<T> a, T s) => new Scale<T>(s).Apply(a);
+    /// <summary>Multiplies by a constant.</summary>
+    public static Variable<T> operator *(T s, Variable<T> a) => new Scale<T>(s).Apply(a);
+    /// <summary>Divides by a constant.</summary>
+    public static Variable<T> operator /(Variable<T> a, T s) => new Scale<T>(T.One / s).Apply(a);
+    /// <summary>Adds a constant.</summary>
+    public static Variable<T> operator +(Variable<T> a, T s) => new AddScalar<T>(s).Apply(a);
+    /// <summary>Adds a constant.</summary>
+    public static Variable<T> operator +(T s, Variable<T> a) => new AddScalar<T>(s).Apply(a);
+    /// <summary>Subtracts a constant.</summary>
+    public static Variable<T> operator -(Variable<T> a, T s) => new AddScalar<T>(-s).Apply(a);
+    /// <summary>A constant minus a variable.</summary>
+    public static Variable<T> operator -(T s, Variable<T> a) => new AddScalar<T>(s).Apply(new Scale<T>(-T.One).Apply(a));
+}

@@ -1,0 +1,102 @@
+using System.Numerics;
+
+namespace MiniTorch.Autograd;
+
+/// <summary>A new shape over the same elements (a view); backward reshapes the gradient back.</summary>
+public sealed class Reshape<T>(int[] shape) : Function<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private int[] _in = null!;
+    /// <inheritdoc/>
+    protected override Tensor<T> Forward(Tensor<T>[] x) { _in = x[0].ShapeArray; return x[0].Reshape(shape); }
+    /// <inheritdoc/>
+    protected internal override void Backward(Tensor<T> g, Gradients<T> grads) => grads.Accumulate(0, g.Reshape(_in));
+}
+
+/// <summary>Reorders axes; backward applies the inverse permutation.</summary>
+public sealed class Permute<T>(int[] axes) : Function<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private int[] _inverse = null!;
+    /// <inheritdoc/>
+    protected override Tensor<T> Forward(Tensor<T>[] x)
+    {
+        var y = x[0].Permute(axes); // validates the axes
+        _inverse = new int[axes.Length];
+        for (int i = 0; i < axes.Length; i++) _inverse[Shapes.Axis(axes[i], axes.Length, "Permute")] = i;
+        return y;
+    }
+    /// <inheritdoc/>
+    protected internal override void Backward(Tensor<T> g, Gradients<T> grads) => grads.Accumulate(0, g.Permute(_inverse));
+}
+
+/// <summary>
+/// Elements start..start+length-1 along an axis (torch.narrow). Backward adds the gradient into that window of the
+/// input's gradient buffer, so slicing T steps out of an (N,T,D) tensor never builds T full-size zero tensors.
+/// </summary>
+public sealed class Narrow<T>(int axis, int start, int length) : Function<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <inheritdoc/>
+    protected override Tensor<T> Forward(Tensor<T>[] x) => x[0].Narrow(axis, start, length);
+    /// <inheritdoc/>
+    protected internal override void Backward(Tensor<T> g, Gradients<T> grads) => Tensor.AddToNarrow(grads.Buffer(0), axis, start, g);
+}
+
+/// <summary>The slice at one index along an axis, with the axis removed; backward adds into the gradient buffer.</summary>
+public sealed class Select<T>(int axis, int index) : Function<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <inheritdoc/>
+    protected override Tensor<T> Forward(Tensor<T>[] x) => x[0].Select(axis, index);
+    /// <inheritdoc/>
+    protected internal override void Backward(Tensor<T> g, Gradients<T> grads) => Tensor.AddToNarrow(grads.Buffer(0), axis, index, g);
+}
+
+/// <summary>Joins inputs along an existing axis; backward hands each input its slice of the gradient.</summary>
+public sealed class Concat<T>(int axis) : Function<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private int[] _sizes = null!;
+    private int _axis;
+    /// <inheritdoc/>
+    protected override Tensor<T> Forward(Tensor<T>[] x)
+    {
+        var y = Tensor.Concat(x, axis);
+        _axis = Shapes.Axis(axis, y.Rank, "Concat");
+        _sizes = x.Select(t => t.Shape[_axis]).ToArray();
+        return y;
+    }
+    /// <inheritdoc/>
+    protected internal override void Backward(Tensor<T> g, Gradients<T> grads)
+    {
+        for (int i = 0, at = 0; i < _sizes.Length; at += _sizes[i], i++)
+            if (grads.Needs(i)) grads.Accumulate(i, g.Narrow(_axis, at, _sizes[i]));
+    }
+}
+
+/// <summary>Joins equally shaped inputs along a new axis; backward hands each input its slice.</summary>
+public sealed class Stack<T>(int axis) : Function<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private int _axis;
+    /// <inheritdoc/>
+    protected override Tensor<T> Forward(Tensor<T>[] x)
+    {
+        var y = Tensor.Stack(x, axis);
+        _axis = Shapes.Axis(axis, y.Rank, "Stack");
+        return y;
+    }
+    /// <inheritdoc/>
+    protected internal override void Backward(Tensor<T> g, Gradients<T> grads)
+    {
+        for (int i = 0; i < g.Shape[_axis]; i++)
+            if (grads.Needs(i)) grads.Accumulate(i, g.Select(_axis, i));
+    }
+}
+
+/// <summary>
+/// Gathers slices along an axis by integer indices (index_select / embedding lookup). Backward scatter-adds into the
+/// input's gradient buffer; repeated indices accumulate (np.add.at).
+/// </summary>
+public sealed class IndexSelect<T>(int axis, Tensor<int> indices) : Function<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <inheritdoc/>
+    protected override Tensor<T> Forward(Tensor<T>[] x) => x[0].IndexSelect(axis, indices);
+    /// <inheritdoc/>
+    protected internal override void Backward(Tensor<T> g, Gradients<T> grads) => Tensor.IndexAdd(grads.Buffer(0), axis, indices, g);
+}

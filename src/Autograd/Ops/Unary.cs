@@ -1,0 +1,86 @@
+using System.Numerics;
+
+namespace MiniTorch.Autograd;
+
+// Pointwise functions: the local derivative is written next to the function, from the saved input x or output y.
+
+/// <summary>e^x; d/dx = y.</summary>
+public sealed class Exp<T> : Function<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private Tensor<T> _y = null!;
+    /// <inheritdoc/>
+    protected override Tensor<T> Forward(Tensor<T>[] x) => _y = x[0].Exp();
+    /// <inheritdoc/>
+    protected internal override void Backward(Tensor<T> g, Gradients<T> grads) => grads.Accumulate(0, g * _y);
+}
+
+/// <summary>ln x; d/dx = 1/x.</summary>
+public sealed class Log<T> : Function<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private Tensor<T> _x = null!;
+    /// <inheritdoc/>
+    protected override Tensor<T> Forward(Tensor<T>[] x) { _x = x[0]; return _x.Log(); }
+    /// <inheritdoc/>
+    protected internal override void Backward(Tensor<T> g, Gradients<T> grads) => grads.Accumulate(0, g / _x);
+}
+
+/// <summary>tanh x; d/dx = 1 - y².</summary>
+public sealed class Tanh<T> : Function<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private Tensor<T> _y = null!;
+    /// <inheritdoc/>
+    protected override Tensor<T> Forward(Tensor<T>[] x) => _y = x[0].Tanh();
+    /// <inheritdoc/>
+    protected internal override void Backward(Tensor<T> g, Gradients<T> grads) => grads.Accumulate(0, g * (T.One - _y.Square()));
+}
+
+/// <summary>σ(x) = 1/(1+e^-x); d/dx = y(1 - y).</summary>
+public sealed class Sigmoid<T> : Function<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private Tensor<T> _y = null!;
+    /// <inheritdoc/>
+    protected override Tensor<T> Forward(Tensor<T>[] x) => _y = x[0].Sigmoid();
+    /// <inheritdoc/>
+    protected internal override void Backward(Tensor<T> g, Gradients<T> grads) => grads.Accumulate(0, g * _y * (T.One - _y));
+}
+
+/// <summary>max(x, 0); d/dx = 1 where x &gt; 0, else 0.</summary>
+public sealed class Relu<T> : Function<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private Tensor<T> _x = null!;
+    /// <inheritdoc/>
+    protected override Tensor<T> Forward(Tensor<T>[] x) { _x = x[0]; return _x.Relu(); }
+    /// <inheritdoc/>
+    protected internal override void Backward(Tensor<T> g, Gradients<T> grads) =>
+        grads.Accumulate(0, g * Tensor.Greater(_x, Tensor.Scalar(T.Zero)));
+}
+
+/// <summary>x²; d/dx = 2x.</summary>
+public sealed class Square<T> : Function<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private Tensor<T> _x = null!;
+    /// <inheritdoc/>
+    protected override Tensor<T> Forward(Tensor<T>[] x) { _x = x[0]; return _x.Square(); }
+    /// <inheritdoc/>
+    protected internal override void Backward(Tensor<T> g, Gradients<T> grads) => grads.Accumulate(0, g * _x * T.CreateChecked(2));
+}
+
+/// <summary>x^p for a constant p; d/dx = p·x^(p-1).</summary>
+public sealed class Pow<T>(T p) : Function<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private Tensor<T> _x = null!;
+    /// <inheritdoc/>
+    protected override Tensor<T> Forward(Tensor<T>[] x) { _x = x[0]; return _x.Pow(p); }
+    /// <inheritdoc/>
+    protected internal override void Backward(Tensor<T> g, Gradients<T> grads) => grads.Accumulate(0, g * _x.Pow(p - T.One) * p);
+}
+
+/// <summary>√x; d/dx = 1/(2y).</summary>
+public sealed class Sqrt<T> : Function<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private Tensor<T> _y = null!;
+    /// <inheritdoc/>
+    protected override Tensor<T> Forward(Tensor<T>[] x) => _y = x[0].Sqrt();
+    /// <inheritdoc/>
+    protected internal override void Backward(Tensor<T> g, Gradients<T> grads) => grads.Accumulate(0, g / (_y * T.CreateChecked(2)));
+}

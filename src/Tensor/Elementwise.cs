@@ -1,0 +1,232 @@
+using System.Numerics;
+using TP = System.Numerics.Tensors.TensorPrimitives;
+
+namespace MiniTorch;
+
+/// <summary>A binary elementwise kernel on contiguous spans (span-span, span-scalar, scalar-span).</summary>
+internal interface IBinaryKernel<T>
+{
+    static abstract void Apply(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> d);
+    static abstract void Apply(ReadOnlySpan<T> x, T y, Span<T> d);
+    static abstract void Apply(T x, ReadOnlySpan<T> y, Span<T> d);
+}
+
+internal readonly struct AddKernel<T> : IBinaryKernel<T> where T : INumber<T>
+{
+    public static void Apply(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> d) => TP.Add(x, y, d);
+    public static void Apply(ReadOnlySpan<T> x, T y, Span<T> d) => TP.Add(x, y, d);
+    public static void Apply(T x, ReadOnlySpan<T> y, Span<T> d) => TP.Add(y, x, d);
+}
+
+internal readonly struct SubKernel<T> : IBinaryKernel<T> where T : INumber<T>
+{
+    public static void Apply(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> d) => TP.Subtract(x, y, d);
+    public static void Apply(ReadOnlySpan<T> x, T y, Span<T> d) => TP.Subtract(x, y, d);
+    public static void Apply(T x, ReadOnlySpan<T> y, Span<T> d) => TP.Subtract(x, y, d);
+}
+
+internal readonly struct MulKernel<T> : IBinaryKernel<T> where T : INumber<T>
+{
+    public static void Apply(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> d) => TP.Multiply(x, y, d);
+    public static void Apply(ReadOnlySpan<T> x, T y, Span<T> d) => TP.Multiply(x, y, d);
+    public static void Apply(T x, ReadOnlySpan<T> y, Span<T> d) => TP.Multiply(y, x, d);
+}
+
+internal readonly struct DivKernel<T> : IBinaryKernel<T> where T : INumber<T>
+{
+    public static void Apply(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> d) => TP.Divide(x, y, d);
+    public static void Apply(ReadOnlySpan<T> x, T y, Span<T> d) => TP.Divide(x, y, d);
+    public static void Apply(T x, ReadOnlySpan<T> y, Span<T> d) => TP.Divide(x, y, d);
+}
+
+internal readonly struct MaxKernel<T> : IBinaryKernel<T> where T : INumber<T>
+{
+    public static void Apply(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> d) => TP.Max(x, y, d);
+    public static void Apply(ReadOnlySpan<T> x, T y, Span<T> d) => TP.Max(x, y, d);
+    public static void Apply(T x, ReadOnlySpan<T> y, Span<T> d) => TP.Max(y, x, d);
+}
+
+internal readonly struct GreaterKernel<T> : IBinaryKernel<T> where T : INumber<T>
+{
+    public static void Apply(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> d) { for (int i = 0; i < d.Length; i++) d[i] = x[i] > y[i] ? T.One : T.Zero; }
+    public static void Apply(ReadOnlySpan<T> x, T y, Span<T> d) { for (int i = 0; i < d.Length; i++) d[i] = x[i] > y ? T.One : T.Zero; }
+    public static void Apply(T x, ReadOnlySpan<T> y, Span<T> d) { for (int i = 0; i < d.Length; i++) d[i] = x > y[i] ? T.One : T.Zero; }
+}
+
+public sealed partial class Tensor<T>
+{
+    /// <summary>Elementwise sum with numpy broadcasting.</summary>
+    public static Tensor<T> operator +(Tensor<T> a, Tensor<T> b) => Tensor.Broadcast<T, AddKernel<T>>(a, b, "Add");
+    /// <summary>Elementwise difference with numpy broadcasting.</summary>
+    public static Tensor<T> operator -(Tensor<T> a, Tensor<T> b) => Tensor.Broadcast<T, SubKernel<T>>(a, b, "Sub");
+    /// <summary>Elementwise product with numpy broadcasting.</summary>
+    public static Tensor<T> operator *(Tensor<T> a, Tensor<T> b) => Tensor.Broadcast<T, MulKernel<T>>(a, b, "Mul");
+    /// <summary>Elementwise quotient with numpy broadcasting.</summary>
+    public static Tensor<T> operator /(Tensor<T> a, Tensor<T> b) => Tensor.Broadcast<T, DivKernel<T>>(a, b, "Div");
+    /// <summary>Adds a scalar to every element.</summary>
+    public static Tensor<T> operator +(Tensor<T> a, T b) => Tensor.WithScalar<T, AddKernel<T>>(a, b);
+    /// <summary>Subtracts a scalar from every element.</summary>
+    public static Tensor<T> operator -(Tensor<T> a, T b) => Tensor.WithScalar<T, SubKernel<T>>(a, b);
+    /// <summary>Multiplies every element by a scalar.</summary>
+    public static Tensor<T> operator *(Tensor<T> a, T b) => Tensor.WithScalar<T, MulKernel<T>>(a, b);
+    /// <summary>Multiplies every element by a scalar.</summary>
+    public static Tensor<T> operator *(T a, Tensor<T> b) => Tensor.WithScalar<T, MulKernel<T>>(b, a);
+    /// <summary>A scalar minus every element.</summary>
+    public static Tensor<T> operator -(T a, Tensor<T> b) { var y = new Tensor<T>(b.ShapeArray); SubKernel<T>.Apply(a, b.AsSpan(), y.AsSpan()); return y; }
+    /// <summary>Divides every element by a scalar.</summary>
+    public static Tensor<T> operator /(Tensor<T> a, T b) => Tensor.WithScalar<T, DivKernel<T>>(a, b);
+    /// <summary>Elementwise negation.</summary>
+    public static Tensor<T> operator -(Tensor<T> a) { var y = new Tensor<T>(a.ShapeArray); TP.Negate(a.AsSpan(), y.AsSpan()); return y; }
+}
+
+public static partial class Tensor
+{
+    internal static Tensor<T> WithScalar<T, TK>(Tensor<T> a, T b) where T : unmanaged, INumber<T> where TK : IBinaryKernel<T>
+    {
+        var y = new Tensor<T>(a.ShapeArray);
+        TK.Apply(a.AsSpan(), b, y.AsSpan());
+        return y;
+    }
+
+    /// <summary>
+    /// Applies a binary kernel with numpy broadcasting. Adjacent axes that are contiguous in both operands are merged,
+    /// so the innermost loop is one long span call (span-span, span-scalar or scalar-span).
+    /// </summary>
+    internal static Tensor<T> Broadcast<T, TK>(Tensor<T> a, Tensor<T> b, string op) where T : unmanaged, INumber<T> where TK : IBinaryKernel<T>
+    {
+        if (a.SameShape(b))
+        {
+            var same = new Tensor<T>(a.ShapeArray);
+            TK.Apply(a.AsSpan(), b.AsSpan(), same.AsSpan());
+            return same;
+        }
+        var outShape = Shapes.Broadcast(a.Shape, b.Shape, op);
+        var y = new Tensor<T>(outShape);
+        BroadcastInto<T, TK>(a, b, y);
+        return y;
+    }
+
+    internal static void BroadcastInto<T, TK>(Tensor<T> a, Tensor<T> b, Tensor<T> y) where T : unmanaged, INumber<T> where TK : IBinaryKernel<T>
+    {
+        var outShape = y.Shape;
+        if (y.Length == 0) return;
+        var sa = Shapes.BroadcastStrides(a.Shape, outShape);
+        var sb = Shapes.BroadcastStrides(b.Shape, outShape);
+        // Coalesce axes: merge axis i into i+1 when both operands step through them as one run.
+        var dims = new List<(int n, int sa, int sb)>();
+        for (int i = 0; i < outShape.Length; i++)
+        {
+            if (outShape[i] == 1) continue;
+            if (dims.Count > 0)
+            {
+                var last = dims[^1];
+                if (last.sa == sa[i] * outShape[i] && last.sb == sb[i] * outShape[i])
+                {
+                    dims[^1] = (last.n * outShape[i], sa[i], sb[i]);
+                    continue;
+                }
+            }
+            dims.Add((outShape[i], sa[i], sb[i]));
+        }
+        if (dims.Count == 0) dims.Add((1, 0, 0));
+        var (inner, ia, ib) = dims[^1];
+        ReadOnlySpan<T> A = a.AsSpan(), B = b.AsSpan();
+        Span<T> Y = y.AsSpan();
+        int outer = y.Length / inner, rank = dims.Count - 1;
+        Span<int> idx = stackalloc int[Math.Max(rank, 1)];
+        idx.Clear();
+        int oa = 0, ob = 0;
+        for (int o = 0; o < outer; o++)
+        {
+            var dst = Y.Slice(o * inner, inner);
+            if (ia != 0 && ib != 0) TK.Apply(A.Slice(oa, inner), B.Slice(ob, inner), dst);
+            else if (ia != 0) TK.Apply(A.Slice(oa, inner), B[ob], dst);
+            else if (ib != 0) TK.Apply(A[oa], B.Slice(ob, inner), dst);
+            else { TK.Apply(A.Slice(oa, 1), B[ob], dst[..1]); dst.Fill(dst[0]); }
+            // Odometer over the outer axes (no recursion).
+            for (int d = rank - 1; d >= 0; d--)
+            {
+                var (n, sda, sdb) = dims[d];
+                oa += sda; ob += sdb;
+                if (++idx[d] < n) break;
+                idx[d] = 0; oa -= sda * n; ob -= sdb * n;
+            }
+        }
+    }
+
+    /// <summary>Elementwise maximum with broadcasting.</summary>
+    public static Tensor<T> Maximum<T>(Tensor<T> a, Tensor<T> b) where T : unmanaged, INumber<T> => Broadcast<T, MaxKernel<T>>(a, b, "Maximum");
+
+    /// <summary>1 where a &gt; b, else 0 (broadcasting).</summary>
+    public static Tensor<T> Greater<T>(Tensor<T> a, Tensor<T> b) where T : unmanaged, INumber<T> => Broadcast<T, GreaterKernel<T>>(a, b, "Greater");
+
+    /// <summary>Picks <paramref name="a"/> where <paramref name="condition"/> is non-zero, else <paramref name="b"/> (all the same shape).</summary>
+    public static Tensor<T> Where<T>(Tensor<T> condition, Tensor<T> a, Tensor<T> b) where T : unmanaged, INumber<T>
+    {
+        if (!condition.SameShape(a) || !a.SameShape(b))
+            throw new ArgumentException($"Where: shapes {condition.ShapeString}, {a.ShapeString}, {b.ShapeString} must be equal.");
+        var y = new Tensor<T>(a.ShapeArray);
+        ReadOnlySpan<T> c = condition.AsSpan(), x = a.AsSpan(), z = b.AsSpan();
+        var d = y.AsSpan();
+        for (int i = 0; i < d.Length; i++) d[i] = c[i] != T.Zero ? x[i] : z[i];
+        return y;
+    }
+
+    /// <summary>dst += src (same element count), in place.</summary>
+    public static void AddInPlace<T>(Tensor<T> dst, Tensor<T> src) where T : unmanaged, INumber<T>
+    {
+        if (dst.Length != src.Length)
+            throw new ArgumentException($"AddInPlace: shapes {dst.ShapeString} and {src.ShapeString} differ.");
+        TP.Add(dst.AsSpan(), src.AsSpan(), dst.AsSpan());
+    }
+
+    /// <summary>dst += alpha * src (same element count), in place.</summary>
+    public static void AddScaledInPlace<T>(Tensor<T> dst, Tensor<T> src, T alpha) where T : unmanaged, INumber<T>
+    {
+        if (dst.Length != src.Length)
+            throw new ArgumentException($"AddScaledInPlace: shapes {dst.ShapeString} and {src.ShapeString} differ.");
+        TP.MultiplyAdd(src.AsSpan(), alpha, dst.AsSpan(), dst.AsSpan());
+    }
+
+    private static Tensor<T> Like<T>(Tensor<T> x) where T : unmanaged, INumber<T> => new(x.ShapeArray);
+
+    /// <summary>e^x.</summary>
+    public static Tensor<T> Exp<T>(this Tensor<T> x) where T : unmanaged, IFloatingPointIeee754<T> { var y = Like(x); TP.Exp<T>(x.AsSpan(), y.AsSpan()); return y; }
+    /// <summary>Natural logarithm.</summary>
+    public static Tensor<T> Log<T>(this Tensor<T> x) where T : unmanaged, IFloatingPointIeee754<T> { var y = Like(x); TP.Log<T>(x.AsSpan(), y.AsSpan()); return y; }
+    /// <summary>Hyperbolic tangent.</summary>
+    public static Tensor<T> Tanh<T>(this Tensor<T> x) where T : unmanaged, IFloatingPointIeee754<T> { var y = Like(x); TP.Tanh<T>(x.AsSpan(), y.AsSpan()); return y; }
+    /// <summary>Logistic sigmoid 1/(1+e^-x); saturates to exactly 0 or 1 without overflow for large |x|.</summary>
+    public static Tensor<T> Sigmoid<T>(this Tensor<T> x) where T : unmanaged, IFloatingPointIeee754<T> { var y = Like(x); TP.Sigmoid<T>(x.AsSpan(), y.AsSpan()); return y; }
+    /// <summary>max(x, 0).</summary>
+    public static Tensor<T> Relu<T>(this Tensor<T> x) where T : unmanaged, IFloatingPointIeee754<T> { var y = Like(x); TP.Max<T>(x.AsSpan(), T.Zero, y.AsSpan()); return y; }
+    /// <summary>x².</summary>
+    public static Tensor<T> Square<T>(this Tensor<T> x) where T : unmanaged, IFloatingPointIeee754<T> { var y = Like(x); TP.Multiply<T>(x.AsSpan(), x.AsSpan(), y.AsSpan()); return y; }
+    /// <summary>Square root.</summary>
+    public static Tensor<T> Sqrt<T>(this Tensor<T> x) where T : unmanaged, IFloatingPointIeee754<T> { var y = Like(x); TP.Sqrt<T>(x.AsSpan(), y.AsSpan()); return y; }
+    /// <summary>Absolute value.</summary>
+    public static Tensor<T> Abs<T>(this Tensor<T> x) where T : unmanaged, IFloatingPointIeee754<T> { var y = Like(x); TP.Abs<T>(x.AsSpan(), y.AsSpan()); return y; }
+    /// <summary>x to the power <paramref name="exponent"/>.</summary>
+    public static Tensor<T> Pow<T>(this Tensor<T> x, T exponent) where T : unmanaged, IFloatingPointIeee754<T> { var y = Like(x); TP.Pow<T>(x.AsSpan(), exponent, y.AsSpan()); return y; }
+}
+
+internal readonly struct RightKernel<T> : IBinaryKernel<T> where T : INumber<T>
+{
+    public static void Apply(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> d) => y.CopyTo(d);
+    public static void Apply(ReadOnlySpan<T> x, T y, Span<T> d) => d.Fill(y);
+    public static void Apply(T x, ReadOnlySpan<T> y, Span<T> d) => y.CopyTo(d);
+}
+
+public static partial class Tensor
+{
+    /// <summary>A copy of <paramref name="x"/> broadcast (numpy rules) up to <paramref name="shape"/>.</summary>
+    public static Tensor<T> BroadcastTo<T>(this Tensor<T> x, params int[] shape) where T : unmanaged, INumber<T>
+    {
+        var full = Shapes.Broadcast(x.Shape, shape, "BroadcastTo");
+        if (!full.AsSpan().SequenceEqual(shape))
+            throw new ArgumentException($"BroadcastTo: {x.ShapeString} cannot be broadcast to {Shapes.Str(shape)}.");
+        var y = new Tensor<T>(full);
+        BroadcastInto<T, RightKernel<T>>(y, x, y);
+        return y;
+    }
+}

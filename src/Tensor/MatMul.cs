@@ -1,0 +1,56 @@
+using System.Numerics;
+
+namespace MiniTorch;
+
+public static partial class Tensor
+{
+    /// <summary>
+    /// Matrix product with PyTorch's rules for the shapes MiniTorch supports: (M,K)·(K,N); (…,M,K)·(K,N), done as one
+    /// (B·M,K)·(K,N) product; and (…,M,K)·(…,K,N) with equal batch axes.
+    /// </summary>
+    public static Tensor<T> MatMul<T>(this Tensor<T> a, Tensor<T> b) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        CheckMatMul(a, b, false, false, "MatMul");
+        int m = a.Dim(-2), k = a.Dim(-1), n = b.Dim(-1);
+        var shape = a.ShapeArray;
+        shape[^1] = n;
+        var c = new Tensor<T>(shape);
+        if (b.Rank == 2)
+            Gemm.Multiply<T>(false, false, Shapes.Prod(a.Shape, 0, a.Rank - 1), n, k, a.AsSpan(), k, b.AsSpan(), n, c.AsSpan(), n, false);
+        else
+        {
+            int batch = Shapes.Prod(a.Shape, 0, a.Rank - 2);
+            for (int i = 0; i < batch; i++)
+                Gemm.Multiply<T>(false, false, m, n, k, a.AsSpan().Slice(i * m * k, m * k), k,
+                    b.AsSpan().Slice(i * k * n, k * n), n, c.AsSpan().Slice(i * m * n, m * n), n, false);
+        }
+        return c;
+    }
+
+    /// <summary>
+    /// 2-D product op(A)·op(B) written into (or, with <paramref name="accumulate"/>, added to) <paramref name="c"/>,
+    /// where op transposes without copying. A (…,M,K) left operand with rank &gt; 2 is treated as (B·M, K).
+    /// </summary>
+    public static void MatMulInto<T>(Tensor<T> a, bool transA, Tensor<T> b, bool transB, Tensor<T> c, bool accumulate)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (a.Rank < 2 || b.Rank != 2 || c.Rank < 2)
+            throw new ArgumentException($"MatMulInto: needs matrices, got {a.ShapeString}, {b.ShapeString} into {c.ShapeString}.");
+        int ar = Shapes.Prod(a.Shape, 0, a.Rank - 1), ac = a.Dim(-1);
+        if (transA && a.Rank != 2) throw new ArgumentException($"MatMulInto: a transposed left operand must be 2-D, got {a.ShapeString}.");
+        int m = transA ? ac : ar, k = transA ? ar : ac;
+        int kb = transB ? b.Shape[1] : b.Shape[0], n = transB ? b.Shape[0] : b.Shape[1];
+        int cr = Shapes.Prod(c.Shape, 0, c.Rank - 1);
+        if (k != kb || cr != m || c.Dim(-1) != n)
+            throw new ArgumentException($"MatMulInto: {(transA ? "transpose of " : "")}{a.ShapeString} times {(transB ? "transpose of " : "")}{b.ShapeString} does not give {c.ShapeString}.");
+        Gemm.Multiply<T>(transA, transB, m, n, k, a.AsSpan(), ac, b.AsSpan(), b.Shape[1], c.AsSpan(), n, accumulate);
+    }
+
+    internal static void CheckMatMul<T>(Tensor<T> a, Tensor<T> b, bool transA, bool transB, string op) where T : unmanaged, INumber<T>
+    {
+        bool ok = a.Rank >= 2 && b.Rank >= 2 && a.Dim(-1) == b.Dim(-2) && (b.Rank == 2 || a.Rank == b.Rank);
+        for (int i = 0; ok && b.Rank > 2 && i < a.Rank - 2; i++) ok = a.Shape[i] == b.Shape[i];
+        if (!ok)
+            throw new ArgumentException($"{op}: cannot multiply {a.ShapeString} by {b.ShapeString} (need (…,M,K)·(K,N) or equal batch axes (…,M,K)·(…,K,N)).");
+    }
+}

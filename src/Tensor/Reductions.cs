@@ -1,0 +1,195 @@
+using System.Buffers;
+using System.Numerics;
+using TP = System.Numerics.Tensors.TensorPrimitives;
+
+namespace MiniTorch;
+
+public static partial class Tensor
+{
+    /// <summary>Splits a shape around <paramref name="axis"/> into (outer, n, inner) counts.</summary>
+    internal static (int outer, int n, int inner) AroundAxis(ReadOnlySpan<int> shape, int axis) =>
+        (Shapes.Prod(shape, 0, axis), shape[axis], Shapes.Prod(shape, axis + 1, shape.Length));
+
+    private static int[] ReducedShape(ReadOnlySpan<int> shape, int axis, bool keepDim)
+    {
+        var list = shape.ToArray().ToList();
+        if (keepDim) list[axis] = 1; else list.RemoveAt(axis);
+        return list.ToArray();
+    }
+
+    /// <summary>Sum of all elements.</summary>
+    public static T SumAll<T>(this Tensor<T> x) where T : unmanaged, INumber<T> => TP.Sum<T>(x.AsSpan());
+
+    /// <summary>Sum over <paramref name="axis"/>; the axis is kept with size 1 when <paramref name="keepDim"/>.</summary>
+    public static Tensor<T> Sum<T>(this Tensor<T> x, int axis, bool keepDim = false) where T : unmanaged, INumber<T>
+    {
+        int ax = Shapes.Axis(axis, x.Rank, "Sum");
+        var (outer, n, inner) = AroundAxis(x.Shape, ax);
+        var y = new Tensor<T>(ReducedShape(x.Shape, ax, keepDim));
+        ReadOnlySpan<T> src = x.AsSpan();
+        var dst = y.AsSpan();
+        for (int o = 0; o < outer; o++)
+        {
+            if (inner == 1) { dst[o] = TP.Sum(src.Slice(o * n, n)); continue; }
+            var row = dst.Slice(o * inner, inner);
+            for (int k = 0; k < n; k++) TP.Add(row, src.Slice((o * n + k) * inner, inner), row);
+        }
+        return y;
+    }
+
+    /// <summary>Mean of all elements.</summary>
+    public static T MeanAll<T>(this Tensor<T> x) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (x.Length == 0) throw new InvalidOperationException("MeanAll: the tensor is empty.");
+        return x.SumAll() / T.CreateChecked(x.Length);
+    }
+
+    /// <summary>Mean over <paramref name="axis"/>.</summary>
+    public static Tensor<T> Mean<T>(this Tensor<T> x, int axis, bool keepDim = false) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var s = x.Sum(axis, keepDim);
+        int n = x.Dim(axis);
+        if (n == 0) throw new InvalidOperationException($"Mean: axis {axis} of {x.ShapeString} is empty.");
+        TP.Divide<T>(s.AsSpan(), T.CreateChecked(n), s.AsSpan());
+        return s;
+    }
+
+    /// <summary>Largest element.</summary>
+    public static T MaxAll<T>(this Tensor<T> x) where T : unmanaged, INumber<T>
+    {
+        if (x.Length == 0) throw new InvalidOperationException("MaxAll: the tensor is empty.");
+        return TP.Max<T>(x.AsSpan());
+    }
+
+    /// <summary>Maximum over <paramref name="axis"/>.</summary>
+    public static Tensor<T> Max<T>(this Tensor<T> x, int axis, bool keepDim = false) where T : unmanaged, INumber<T>
+    {
+        int ax = Shapes.Axis(axis, x.Rank, "Max");
+        var (outer, n, inner) = AroundAxis(x.Shape, ax);
+        if (n == 0) throw new InvalidOperationException($"Max: axis {axis} of {x.ShapeString} is empty.");
+        var y = new Tensor<T>(ReducedShape(x.Shape, ax, keepDim));
+        ReadOnlySpan<T> src = x.AsSpan();
+        var dst = y.AsSpan();
+        for (int o = 0; o < outer; o++)
+        {
+            if (inner == 1) { dst[o] = TP.Max(src.Slice(o * n, n)); continue; }
+            var row = dst.Slice(o * inner, inner);
+            src.Slice(o * n * inner, inner).CopyTo(row);
+            for (int k = 1; k < n; k++) TP.Max(row, src.Slice((o * n + k) * inner, inner), row);
+        }
+        return y;
+    }
+
+    /// <summary>Index of the maximum over <paramref name="axis"/> (the first one on ties).</summary>
+    public static Tensor<int> ArgMax<T>(this Tensor<T> x, int axis, bool keepDim = false) where T : unmanaged, INumber<T>
+    {
+        int ax = Shapes.Axis(axis, x.Rank, "ArgMax");
+        var (outer, n, inner) = AroundAxis(x.Shape, ax);
+        if (n == 0) throw new InvalidOperationException($"ArgMax: axis {axis} of {x.ShapeString} is empty.");
+        var y = new Tensor<int>(ReducedShape(x.Shape, ax, keepDim));
+        ReadOnlySpan<T> src = x.AsSpan();
+        var dst = y.AsSpan();
+        for (int o = 0; o < outer; o++)
+            for (int i = 0; i < inner; i++)
+            {
+                int best = 0; T bv = src[o * n * inner + i];
+                for (int k = 1; k < n; k++)
+                {
+                    T v = src[(o * n + k) * inner + i];
+                    if (v > bv) { bv = v; best = k; }
+                }
+                dst[o * inner + i] = best;
+            }
+        return y;
+    }
+
+    /// <summary>Softmax over the last axis, computed as exp(x - max) / sum so large logits do not overflow.</summary>
+    public static Tensor<T> Softmax<T>(this Tensor<T> x) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (x.Rank == 0) throw new ArgumentException("Softmax: needs at least one axis.");
+        var y = new Tensor<T>(x.ShapeArray);
+        int n = x.Dim(-1);
+        if (n == 0) return y;
+        ReadOnlySpan<T> src = x.AsSpan();
+        var dst = y.AsSpan();
+        for (int o = 0; o < x.Length / n; o++)
+        {
+            var row = dst.Slice(o * n, n);
+            var xin = src.Slice(o * n, n);
+            TP.Subtract(xin, TP.Max(xin), row);
+            TP.Exp(row, row);
+            TP.Divide(row, TP.Sum<T>(row), row);
+        }
+        return y;
+    }
+
+    /// <summary>log(softmax(x)) over the last axis, computed as x - max - log(sum(exp(x - max))).</summary>
+    public static Tensor<T> LogSoftmax<T>(this Tensor<T> x) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (x.Rank == 0) throw new ArgumentException("LogSoftmax: needs at least one axis.");
+        var y = new Tensor<T>(x.ShapeArray);
+        int n = x.Dim(-1);
+        if (n == 0) return y;
+        ReadOnlySpan<T> src = x.AsSpan();
+        var dst = y.AsSpan();
+        T[] scratch = ArrayPool<T>.Shared.Rent(n);
+        var tmp = scratch.AsSpan(0, n);
+        for (int o = 0; o < x.Length / n; o++)
+        {
+            var row = dst.Slice(o * n, n);
+            var xin = src.Slice(o * n, n);
+            TP.Subtract(xin, TP.Max(xin), row);
+            TP.Exp<T>(row, tmp);
+            TP.Subtract(row, T.Log(TP.Sum<T>(tmp)), row);
+        }
+        ArrayPool<T>.Shared.Return(scratch);
+        return y;
+    }
+
+    /// <summary>
+    /// Sums <paramref name="x"/> down to <paramref name="shape"/>, the adjoint of broadcasting <paramref name="shape"/>
+    /// up to x's shape: leading axes are summed away, axes of size 1 in <paramref name="shape"/> are summed with keepdim.
+    /// Returns x itself when the shapes already match.
+    /// </summary>
+    public static Tensor<T> SumToShape<T>(this Tensor<T> x, ReadOnlySpan<int> shape) where T : unmanaged, INumber<T>
+    {
+        if (x.HasShape(shape)) return x;
+        var full = Shapes.Broadcast(shape, x.Shape, "SumToShape");
+        if (!x.HasShape(full))
+            throw new ArgumentException($"SumToShape: {x.ShapeString} is not a broadcast of {Shapes.Str(shape)}.");
+        var y = new Tensor<T>(shape.ToArray());
+        var st = Shapes.BroadcastStrides(shape, x.Shape);
+        ReadOnlySpan<T> src = x.AsSpan();
+        var dst = y.AsSpan();
+        if (x.Length == 0) return y;
+        // Coalesce axes where both x (contiguous) and y (broadcast strides) run on.
+        var dims = new List<(int n, int sx, int sy)>();
+        int sx = x.Length;
+        for (int i = 0; i < x.Rank; i++)
+        {
+            int n = x.Shape[i];
+            sx /= Math.Max(n, 1);
+            if (n == 1) continue;
+            if (dims.Count > 0 && dims[^1].sx == sx * n && dims[^1].sy == st[i] * n) dims[^1] = (dims[^1].n * n, sx, st[i]);
+            else dims.Add((n, sx, st[i]));
+        }
+        if (dims.Count == 0) dims.Add((1, 1, 0));
+        var (inner, _, iy) = dims[^1];
+        int outer = x.Length / inner, rank = dims.Count - 1, oy = 0;
+        Span<int> idx = stackalloc int[Math.Max(rank, 1)];
+        idx.Clear();
+        for (int o = 0; o < outer; o++)
+        {
+            var row = src.Slice(o * inner, inner);
+            if (iy != 0) TP.Add(dst.Slice(oy, inner), row, dst.Slice(oy, inner));
+            else dst[oy] += TP.Sum(row);
+            for (int d = rank - 1; d >= 0; d--)
+            {
+                oy += dims[d].sy;
+                if (++idx[d] < dims[d].n) break;
+                idx[d] = 0; oy -= dims[d].sy * dims[d].n;
+            }
+        }
+        return y;
+    }
+}

@@ -1,0 +1,222 @@
+using System.Numerics;
+using TP = System.Numerics.Tensors.TensorPrimitives;
+
+namespace MiniTorch;
+
+public static partial class Tensor
+{
+    /// <summary>Reorders the axes: output axis i is input axis <paramref name="axes"/>[i] (a copy).</summary>
+    public static Tensor<T> Permute<T>(this Tensor<T> x, params int[] axes) where T : unmanaged, INumber<T>
+    {
+        if (axes.Length != x.Rank)
+            throw new ArgumentException($"Permute: {axes.Length} axes given for shape {x.ShapeString}.");
+        var seen = new bool[x.Rank];
+        var ax = new int[x.Rank];
+        for (int i = 0; i < axes.Length; i++)
+        {
+            ax[i] = Shapes.Axis(axes[i], x.Rank, "Permute");
+            if (seen[ax[i]]) throw new ArgumentException($"Permute: axis {axes[i]} repeated in ({string.Join(", ", axes)}).");
+            seen[ax[i]] = true;
+        }
+        var inStrides = new int[x.Rank];
+        for (int i = x.Rank - 1, s = 1; i >= 0; i--) { inStrides[i] = s; s *= x.Shape[i]; }
+        var outShape = new int[x.Rank];
+        var strides = new int[x.Rank];
+        for (int i = 0; i < x.Rank; i++) { outShape[i] = x.Shape[ax[i]]; strides[i] = inStrides[ax[i]]; }
+        var y = new Tensor<T>(outShape);
+        if (y.Length == 0) return y;
+        ReadOnlySpan<T> src = x.AsSpan();
+        var dst = y.AsSpan();
+        Span<int> idx = stackalloc int[x.Rank];
+        idx.Clear();
+        int off = 0;
+        for (int i = 0; i < dst.Length; i++)
+        {
+            dst[i] = src[off];
+            for (int d = x.Rank - 1; d >= 0; d--)
+            {
+                off += strides[d];
+                if (++idx[d] < outShape[d]) break;
+                idx[d] = 0; off -= strides[d] * outShape[d];
+            }
+        }
+        return y;
+    }
+
+    /// <summary>Swaps two axes (default: the last two), a copy.</summary>
+    public static Tensor<T> Transpose<T>(this Tensor<T> x, int axis0 = -2, int axis1 = -1) where T : unmanaged, INumber<T>
+    {
+        if (x.Rank < 2) throw new ArgumentException($"Transpose: needs rank >= 2, got shape {x.ShapeString}.");
+        int a = Shapes.Axis(axis0, x.Rank, "Transpose"), b = Shapes.Axis(axis1, x.Rank, "Transpose");
+        var axes = Enumerable.Range(0, x.Rank).ToArray();
+        (axes[a], axes[b]) = (axes[b], axes[a]);
+        return x.Permute(axes);
+    }
+
+    /// <summary>Inserts an axis of size 1 at <paramref name="axis"/> (a view).</summary>
+    public static Tensor<T> Unsqueeze<T>(this Tensor<T> x, int axis) where T : unmanaged, INumber<T>
+    {
+        int ax = Shapes.Axis(axis, x.Rank + 1, "Unsqueeze");
+        var s = x.ShapeArray.ToList();
+        s.Insert(ax, 1);
+        return x.Reshape(s.ToArray());
+    }
+
+    /// <summary>Removes an axis of size 1 (a view).</summary>
+    public static Tensor<T> Squeeze<T>(this Tensor<T> x, int axis) where T : unmanaged, INumber<T>
+    {
+        int ax = Shapes.Axis(axis, x.Rank, "Squeeze");
+        if (x.Shape[ax] != 1) throw new ArgumentException($"Squeeze: axis {axis} of {x.ShapeString} has size {x.Shape[ax]}, not 1.");
+        var s = x.ShapeArray.ToList();
+        s.RemoveAt(ax);
+        return x.Reshape(s.ToArray());
+    }
+
+    private static int CheckNarrow<T>(Tensor<T> x, int axis, int start, int length, string op) where T : unmanaged, INumber<T>
+    {
+        int ax = Shapes.Axis(axis, x.Rank, op);
+        int n = x.Shape[ax];
+        if (start < 0 || length < 0 || start + length > n)
+            throw new ArgumentOutOfRangeException(nameof(start), $"{op}: [{start}, {start + length}) is out of range [0, {n}] on axis {axis} of {x.ShapeString}.");
+        return ax;
+    }
+
+    /// <summary>
+    /// Elements start..start+length-1 along <paramref name="axis"/> (as <c>torch.narrow</c>).
+    /// A view when every axis before <paramref name="axis"/> has size 1, a copy otherwise.
+    /// </summary>
+    public static Tensor<T> Narrow<T>(this Tensor<T> x, int axis, int start, int length) where T : unmanaged, INumber<T>
+    {
+        int ax = CheckNarrow(x, axis, start, length, "Narrow");
+        var (outer, n, inner) = AroundAxis(x.Shape, ax);
+        var shape = x.ShapeArray;
+        shape[ax] = length;
+        if (outer == 1) return new Tensor<T>(x.Buffer, x.Offset + start * inner, shape);
+        var y = new Tensor<T>(shape);
+        ReadOnlySpan<T> src = x.AsSpan();
+        var dst = y.AsSpan();
+        int chunk = length * inner;
+        for (int o = 0; o < outer; o++) src.Slice((o * n + start) * inner, chunk).CopyTo(dst.Slice(o * chunk, chunk));
+        return y;
+    }
+
+    /// <summary>The slice at <paramref name="index"/> along <paramref name="axis"/>, with that axis removed.</summary>
+    public static Tensor<T> Select<T>(this Tensor<T> x, int axis, int index) where T : unmanaged, INumber<T>
+    {
+        int ax = Shapes.Axis(axis, x.Rank, "Select");
+        if ((uint)index >= (uint)x.Shape[ax])
+            throw new ArgumentOutOfRangeException(nameof(index), $"Select: index {index} is out of range [0, {x.Shape[ax]}) on axis {axis} of {x.ShapeString}.");
+        return x.Narrow(ax, index, 1).Squeeze(ax);
+    }
+
+    /// <summary>dst[..., start:start+len, ...] += src along <paramref name="axis"/>; the adjoint of <see cref="Narrow"/>.</summary>
+    public static void AddToNarrow<T>(Tensor<T> dst, int axis, int start, Tensor<T> src) where T : unmanaged, INumber<T>
+    {
+        int ax = Shapes.Axis(axis, dst.Rank, "AddToNarrow");
+        if (src.Rank != dst.Rank && src.Rank != dst.Rank - 1)
+            throw new ArgumentException($"AddToNarrow: source {src.ShapeString} does not fit {dst.ShapeString} on axis {axis}.");
+        int length = src.Rank == dst.Rank ? src.Shape[ax] : 1;
+        CheckNarrow(dst, ax, start, length, "AddToNarrow");
+        var (outer, n, inner) = AroundAxis(dst.Shape, ax);
+        if (src.Length != outer * length * inner)
+            throw new ArgumentException($"AddToNarrow: source {src.ShapeString} does not fit {dst.ShapeString} at axis {axis}.");
+        var d = dst.AsSpan();
+        ReadOnlySpan<T> s = src.AsSpan();
+        int chunk = length * inner;
+        for (int o = 0; o < outer; o++)
+        {
+            var target = d.Slice((o * n + start) * inner, chunk);
+            TP.Add(target, s.Slice(o * chunk, chunk), target);
+        }
+    }
+
+    /// <summary>Joins tensors along an existing axis; all other sizes must agree.</summary>
+    public static Tensor<T> Concat<T>(IReadOnlyList<Tensor<T>> xs, int axis) where T : unmanaged, INumber<T>
+    {
+        if (xs.Count == 0) throw new ArgumentException("Concat: needs at least one tensor.");
+        var first = xs[0];
+        int ax = Shapes.Axis(axis, first.Rank, "Concat");
+        int total = 0;
+        foreach (var x in xs)
+        {
+            bool ok = x.Rank == first.Rank;
+            for (int i = 0; ok && i < x.Rank; i++) ok = i == ax || x.Shape[i] == first.Shape[i];
+            if (!ok) throw new ArgumentException($"Concat: shape {x.ShapeString} does not match {first.ShapeString} except on axis {axis}.");
+            total += x.Shape[ax];
+        }
+        var shape = first.ShapeArray;
+        shape[ax] = total;
+        var y = new Tensor<T>(shape);
+        var (outer, _, inner) = AroundAxis(shape, ax);
+        var dst = y.AsSpan();
+        int rowOut = total * inner, at = 0;
+        foreach (var x in xs)
+        {
+            int chunk = x.Shape[ax] * inner;
+            ReadOnlySpan<T> src = x.AsSpan();
+            for (int o = 0; o < outer; o++) src.Slice(o * chunk, chunk).CopyTo(dst.Slice(o * rowOut + at, chunk));
+            at += chunk;
+        }
+        return y;
+    }
+
+    /// <summary>Joins equally shaped tensors along a new axis.</summary>
+    public static Tensor<T> Stack<T>(IReadOnlyList<Tensor<T>> xs, int axis) where T : unmanaged, INumber<T>
+    {
+        if (xs.Count == 0) throw new ArgumentException("Stack: needs at least one tensor.");
+        foreach (var x in xs)
+            if (!x.SameShape(xs[0])) throw new ArgumentException($"Stack: shape {x.ShapeString} differs from {xs[0].ShapeString}.");
+        int ax = Shapes.Axis(axis, xs[0].Rank + 1, "Stack");
+        return Concat(xs.Select(x => x.Unsqueeze(ax)).ToArray(), ax);
+    }
+
+    private static void CheckIndices(ReadOnlySpan<int> idx, int n, string op, string shape, int axis)
+    {
+        for (int i = 0; i < idx.Length; i++)
+            if ((uint)idx[i] >= (uint)n)
+                throw new ArgumentOutOfRangeException(nameof(idx), $"{op}: index {idx[i]} (at flat position {i}) is out of range [0, {n}) for axis {axis} of {shape}.");
+    }
+
+    /// <summary>
+    /// Gathers slices along <paramref name="axis"/> by integer <paramref name="indices"/> (as <c>torch.index_select</c>
+    /// generalised to any index shape, i.e. numpy's <c>take</c>): the result has shape
+    /// x.shape[:axis] + indices.shape + x.shape[axis+1:]. Embedding lookup is <c>W.IndexSelect(0, ids)</c>.
+    /// </summary>
+    public static Tensor<T> IndexSelect<T>(this Tensor<T> x, int axis, Tensor<int> indices) where T : unmanaged, INumber<T>
+    {
+        int ax = Shapes.Axis(axis, x.Rank, "IndexSelect");
+        var (outer, n, inner) = AroundAxis(x.Shape, ax);
+        ReadOnlySpan<int> idx = indices.AsSpan();
+        CheckIndices(idx, n, "IndexSelect", x.ShapeString, axis);
+        var shape = x.Shape[..ax].ToArray().Concat(indices.ShapeArray).Concat(x.Shape[(ax + 1)..].ToArray()).ToArray();
+        var y = new Tensor<T>(shape);
+        ReadOnlySpan<T> src = x.AsSpan();
+        var dst = y.AsSpan();
+        for (int o = 0; o < outer; o++)
+            for (int k = 0; k < idx.Length; k++)
+                src.Slice((o * n + idx[k]) * inner, inner).CopyTo(dst.Slice((o * idx.Length + k) * inner, inner));
+        return y;
+    }
+
+    /// <summary>
+    /// The adjoint of <see cref="IndexSelect"/>: dst[.., indices[k], ..] += src[.., k, ..] along <paramref name="axis"/>.
+    /// Duplicate indices accumulate (numpy's <c>np.add.at</c>). Indices are checked before anything is written.
+    /// </summary>
+    public static void IndexAdd<T>(Tensor<T> dst, int axis, Tensor<int> indices, Tensor<T> src) where T : unmanaged, INumber<T>
+    {
+        int ax = Shapes.Axis(axis, dst.Rank, "IndexAdd");
+        var (outer, n, inner) = AroundAxis(dst.Shape, ax);
+        ReadOnlySpan<int> idx = indices.AsSpan();
+        CheckIndices(idx, n, "IndexAdd", dst.ShapeString, axis);
+        if (src.Length != outer * idx.Length * inner)
+            throw new ArgumentException($"IndexAdd: source {src.ShapeString} does not match destination {dst.ShapeString} with indices {indices.ShapeString} on axis {axis}.");
+        var d = dst.AsSpan();
+        ReadOnlySpan<T> s = src.AsSpan();
+        for (int o = 0; o < outer; o++)
+            for (int k = 0; k < idx.Length; k++)
+            {
+                var row = d.Slice((o * n + idx[k]) * inner, inner);
+                TP.Add(row, s.Slice((o * idx.Length + k) * inner, inner), row);
+            }
+    }
+}

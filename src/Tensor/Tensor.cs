@@ -1,0 +1,147 @@
+using System.Globalization;
+using System.Numerics;
+using System.Text;
+
+namespace MiniTorch;
+
+/// <summary>
+/// A dense, row-major, contiguous n-dimensional array. <typeparamref name="T"/> is <see cref="float"/> or
+/// <see cref="double"/> for values and <see cref="int"/> for index tensors.
+/// A tensor is a shape over a window of a shared buffer: <see cref="Reshape"/> and leading-axis slices are views.
+/// It knows nothing of gradients; see MiniTorch.Autograd for that.
+/// </summary>
+public sealed partial class Tensor<T> where T : unmanaged, INumber<T>
+{
+    internal readonly T[] Buffer;
+    internal readonly int Offset;
+    private readonly int[] _shape;
+
+    /// <summary>Wraps <paramref name="buffer"/>[<paramref name="offset"/>..] with <paramref name="shape"/> (no copy).</summary>
+    internal Tensor(T[] buffer, int offset, int[] shape)
+    {
+        Buffer = buffer;
+        Offset = offset;
+        _shape = shape;
+        Length = Shapes.Numel(shape, "Tensor");
+        if (offset < 0 || offset + Length > buffer.Length)
+            throw new ArgumentException($"Tensor: shape {Shapes.Str(shape)} needs {Length} elements from offset {offset}, but the buffer holds {buffer.Length}.");
+    }
+
+    /// <summary>A new zero-filled tensor of the given shape.</summary>
+    public Tensor(params int[] shape) : this(new T[Shapes.Numel(shape, "Tensor")], 0, (int[])shape.Clone()) { }
+
+    /// <summary>The sizes of each axis.</summary>
+    public ReadOnlySpan<int> Shape => _shape;
+
+    /// <summary>The shape as a fresh array.</summary>
+    public int[] ShapeArray => (int[])_shape.Clone();
+
+    /// <summary>Number of axes.</summary>
+    public int Rank => _shape.Length;
+
+    /// <summary>Total number of elements.</summary>
+    public int Length { get; }
+
+    /// <summary>The element type's name, as PyTorch spells it: float32, float64 or int32.</summary>
+    public static string DType =>
+        typeof(T) == typeof(float) ? "float32" : typeof(T) == typeof(double) ? "float64" :
+        typeof(T) == typeof(int) ? "int32" : typeof(T).Name;
+
+    /// <summary>Size of <paramref name="axis"/> (negative counts from the end).</summary>
+    public int Dim(int axis) => _shape[Shapes.Axis(axis, Rank, "Dim")];
+
+    /// <summary>The elements in row-major order (a window of the shared buffer: writes are visible to views).</summary>
+    public Span<T> AsSpan() => Buffer.AsSpan(Offset, Length);
+
+    /// <summary>A copy of the elements in row-major order.</summary>
+    public T[] ToArray() => AsSpan().ToArray();
+
+    /// <summary>The single element of a one-element tensor.</summary>
+    public T Item()
+    {
+        if (Length != 1) throw new InvalidOperationException($"Item: tensor of shape {Shapes.Str(_shape)} has {Length} elements, not 1.");
+        return Buffer[Offset];
+    }
+
+    /// <summary>Element at a full index (checked).</summary>
+    [System.Runtime.CompilerServices.IndexerName("At")]
+    public T this[params int[] index]
+    {
+        get => Buffer[Offset + FlatIndex(index)];
+        set => Buffer[Offset + FlatIndex(index)] = value;
+    }
+
+    private int FlatIndex(int[] index)
+    {
+        if (index.Length != Rank)
+            throw new ArgumentException($"Indexer: {index.Length} indices given for a tensor of shape {Shapes.Str(_shape)}.");
+        int flat = 0;
+        for (int i = 0; i < index.Length; i++)
+        {
+            if ((uint)index[i] >= (uint)_shape[i])
+                throw new IndexOutOfRangeException($"Indexer: index {index[i]} on axis {i} is out of range [0, {_shape[i]}) for shape {Shapes.Str(_shape)}.");
+            flat = flat * _shape[i] + index[i];
+        }
+        return flat;
+    }
+
+    /// <summary>A view with a new shape and the same elements; one size may be -1 (inferred).</summary>
+    public Tensor<T> Reshape(params int[] shape) => new(Buffer, Offset, Shapes.Infer(shape, Length, _shape));
+
+    /// <summary>A deep copy with its own buffer.</summary>
+    public Tensor<T> Clone() => new(AsSpan().ToArray(), 0, (int[])_shape.Clone());
+
+    /// <summary>Copies the elements of <paramref name="source"/> (same element count) into this tensor.</summary>
+    public void CopyFrom(Tensor<T> source)
+    {
+        if (source.Length != Length)
+            throw new ArgumentException($"CopyFrom: source shape {Shapes.Str(source._shape)} does not match {Shapes.Str(_shape)}.");
+        source.AsSpan().CopyTo(AsSpan());
+    }
+
+    /// <summary>Sets every element to <paramref name="value"/>.</summary>
+    public void Fill(T value) => AsSpan().Fill(value);
+
+    /// <summary>True when the shapes are equal.</summary>
+    public bool SameShape(Tensor<T> other) => _shape.AsSpan().SequenceEqual(other._shape);
+
+    /// <summary>True when <paramref name="shape"/> equals this tensor's shape.</summary>
+    public bool HasShape(ReadOnlySpan<int> shape) => _shape.AsSpan().SequenceEqual(shape);
+
+    /// <summary>The shape in PyTorch's notation, e.g. <c>(2, 3)</c>.</summary>
+    public string ShapeString => Shapes.Str(_shape);
+
+    /// <summary>
+    /// Shape, dtype and values (nested rows, elided past 6 entries per axis), e.g.
+    /// <c>tensor([[1, 2], [3, 4]], shape=(2, 2), dtype=float32)</c>.
+    /// </summary>
+    public override string ToString()
+    {
+        var sb = new StringBuilder("tensor(");
+        var data = AsSpan();
+        if (Rank == 0) sb.Append(Format(data[0]));
+        else AppendAxis(sb, data, 0, 0);
+        sb.Append(", shape=").Append(Shapes.Str(_shape)).Append(", dtype=").Append(DType).Append(')');
+        return sb.ToString();
+    }
+
+    private void AppendAxis(StringBuilder sb, ReadOnlySpan<T> data, int axis, int start)
+    {
+        const int edge = 3;
+        int n = _shape[axis];
+        int stride = 1;
+        for (int i = axis + 1; i < Rank; i++) stride *= _shape[i];
+        sb.Append('[');
+        for (int i = 0; i < n; i++)
+        {
+            if (n > 2 * edge && i == edge) { sb.Append("..., "); i = n - edge; }
+            if (axis == Rank - 1) sb.Append(Format(data[start + i]));
+            else AppendAxis(sb, data, axis + 1, start + i * stride);
+            if (i < n - 1) sb.Append(", ");
+        }
+        sb.Append(']');
+    }
+
+    private static string Format(T v) => v is float f ? f.ToString("G6", CultureInfo.InvariantCulture)
+        : v is double d ? d.ToString("G8", CultureInfo.InvariantCulture) : v.ToString(null, CultureInfo.InvariantCulture);
+}
