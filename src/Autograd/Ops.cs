@@ -1,4 +1,5 @@
 using System.Numerics;
+using MiniTorch.Autograd.Functions;
 
 namespace MiniTorch.Autograd;
 
@@ -66,7 +67,7 @@ public static class Ops
     /// <summary>Joins along an existing axis.</summary>
     public static Variable<T> Concat<T>(IReadOnlyList<Variable<T>> xs, int axis) where T : unmanaged, IFloatingPointIeee754<T> => new Concat<T>(axis).Apply(xs.ToArray());
     /// <summary>Joins along a new axis.</summary>
-    public static Variable<T> Stack<T>(IReadOnlyList<Variable<T>> xs, int axis) where T : unmanaged, IFloatingPointIeee754<T> => new Stack<T>(axis).Apply(xs.ToArray());
+    public static Variable<T> Stack<T>(IReadOnlyList<Variable<T>> xs, int axis) where T : unmanaged, IFloatingPointIeee754<T> => new Functions.Stack<T>(axis).Apply(xs.ToArray());
     /// <summary>Gathers slices along <paramref name="axis"/> by integer indices (embedding lookup is IndexSelect(0, ids)).</summary>
     public static Variable<T> IndexSelect<T>(this Variable<T> x, int axis, Tensor<int> indices) where T : unmanaged, IFloatingPointIeee754<T> => new IndexSelect<T>(axis, indices).Apply(x);
 
@@ -77,4 +78,15 @@ public static class Ops
     /// <summary>Cross-entropy of logits (…,V) against targets (…), optionally masked (see <see cref="CrossEntropy{T}"/>).</summary>
     public static Variable<T> CrossEntropy<T>(this Variable<T> logits, Tensor<int> targets, Tensor<T>? mask = null, Reduction reduction = Reduction.Mean)
         where T : unmanaged, IFloatingPointIeee754<T> => new CrossEntropy<T>(targets, mask, reduction).Apply(logits);
+}
+
+/// <summary>How <see cref="Ops.CrossEntropy{T}"/> reduces the per-position losses.</summary>
+public enum Reduction
+{
+    /// <summary>Σ w·loss / Σ w: the mean over unmasked positions (PyTorch's default).</summary>
+    Mean,
+    /// <summary>Σ w·loss.</summary>
+    Sum,
+    /// <summary>Σ w·loss / N with N the size of the first axis (CS231n's temporal softmax loss).</summary>
+    BatchMean,
 }

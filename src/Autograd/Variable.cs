@@ -1,4 +1,5 @@
 using System.Numerics;
+using MiniTorch.Autograd.Functions;
 
 namespace MiniTorch.Autograd;
 
@@ -70,6 +71,34 @@ public sealed partial class Variable<T> where T : unmanaged, IFloatingPointIeee7
     /// <summary>Shape, dtype and values, plus the producing op.</summary>
     public override string ToString() =>
         Data + (GradFn is not null ? $", grad_fn={GradFn.Name}" : RequiresGrad ? ", requires_grad=True" : "");
+}
+
+public sealed partial class Variable<T>
+{
+    /// <summary>Elementwise sum with broadcasting.</summary>
+    public static Variable<T> operator +(Variable<T> a, Variable<T> b) => new Add<T>().Apply(a, b);
+    /// <summary>Elementwise difference with broadcasting.</summary>
+    public static Variable<T> operator -(Variable<T> a, Variable<T> b) => new Sub<T>().Apply(a, b);
+    /// <summary>Elementwise product with broadcasting.</summary>
+    public static Variable<T> operator *(Variable<T> a, Variable<T> b) => new Mul<T>().Apply(a, b);
+    /// <summary>Elementwise quotient with broadcasting.</summary>
+    public static Variable<T> operator /(Variable<T> a, Variable<T> b) => new Div<T>().Apply(a, b);
+    /// <summary>Negation.</summary>
+    public static Variable<T> operator -(Variable<T> a) => new Scale<T>(-T.One).Apply(a);
+    /// <summary>Multiplies by a constant.</summary>
+    public static Variable<T> operator *(Variable<T> a, T s) => new Scale<T>(s).Apply(a);
+    /// <summary>Multiplies by a constant.</summary>
+    public static Variable<T> operator *(T s, Variable<T> a) => new Scale<T>(s).Apply(a);
+    /// <summary>Divides by a constant.</summary>
+    public static Variable<T> operator /(Variable<T> a, T s) => new Scale<T>(T.One / s).Apply(a);
+    /// <summary>Adds a constant.</summary>
+    public static Variable<T> operator +(Variable<T> a, T s) => new AddScalar<T>(s).Apply(a);
+    /// <summary>Adds a constant.</summary>
+    public static Variable<T> operator +(T s, Variable<T> a) => new AddScalar<T>(s).Apply(a);
+    /// <summary>Subtracts a constant.</summary>
+    public static Variable<T> operator -(Variable<T> a, T s) => new AddScalar<T>(-s).Apply(a);
+    /// <summary>A constant minus a variable.</summary>
+    public static Variable<T> operator -(T s, Variable<T> a) => new AddScalar<T>(s).Apply(new Scale<T>(-T.One).Apply(a));
 }
 
 /// <summary>Creating variables from tensors.</summary>

@@ -1,6 +1,6 @@
 using System.Numerics;
 
-namespace MiniTorch.Autograd;
+namespace MiniTorch.Autograd.Functions;
 
 // Binary elementwise ops with numpy broadcasting. Each backward hands over a gradient in the output's (broadcast)
 // shape; the engine sums it back to each input's shape.
@@ -74,30 +74,3 @@ public sealed class AddScalar<T>(T s) : Function<T> where T : unmanaged, IFloati
     protected internal override void Backward(Tensor<T> g, Gradients<T> grads) => grads.Accumulate(0, g);
 }
 
-public sealed partial class Variable<T>
-{
-    /// <summary>Elementwise sum with broadcasting.</summary>
-    public static Variable<T> operator +(Variable<T> a, Variable<T> b) => new Add<T>().Apply(a, b);
-    /// <summary>Elementwise difference with broadcasting.</summary>
-    public static Variable<T> operator -(Variable<T> a, Variable<T> b) => new Sub<T>().Apply(a, b);
-    /// <summary>Elementwise product with broadcasting.</summary>
-    public static Variable<T> operator *(Variable<T> a, Variable<T> b) => new Mul<T>().Apply(a, b);
-    /// <summary>Elementwise quotient with broadcasting.</summary>
-    public static Variable<T> operator /(Variable<T> a, Variable<T> b) => new Div<T>().Apply(a, b);
-    /// <summary>Negation.</summary>
-    public static Variable<T> operator -(Variable<T> a) => new Scale<T>(-T.One).Apply(a);
-    /// <summary>Multiplies by a constant.</summary>
-    public static Variable<T> operator *(Variable<T> a, T s) => new Scale<T>(s).Apply(a);
-    /// <summary>Multiplies by a constant.</summary>
-    public static Variable<T> operator *(T s, Variable<T> a) => new Scale<T>(s).Apply(a);
-    /// <summary>Divides by a constant.</summary>
-    public static Variable<T> operator /(Variable<T> a, T s) => new Scale<T>(T.One / s).Apply(a);
-    /// <summary>Adds a constant.</summary>
-    public static Variable<T> operator +(Variable<T> a, T s) => new AddScalar<T>(s).Apply(a);
-    /// <summary>Adds a constant.</summary>
-    public static Variable<T> operator +(T s, Variable<T> a) => new AddScalar<T>(s).Apply(a);
-    /// <summary>Subtracts a constant.</summary>
-    public static Variable<T> operator -(Variable<T> a, T s) => new AddScalar<T>(-s).Apply(a);
-    /// <summary>A constant minus a variable.</summary>
-    public static Variable<T> operator -(T s, Variable<T> a) => new AddScalar<T>(s).Apply(new Scale<T>(-T.One).Apply(a));
-}

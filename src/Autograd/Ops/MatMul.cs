@@ -1,6 +1,6 @@
 using System.Numerics;
 
-namespace MiniTorch.Autograd;
+namespace MiniTorch.Autograd.Functions;
 
 /// <summary>
 /// a·b for (M,K)·(K,N), (…,M,K)·(K,N) (one big GEMM over all leading axes) and (…,M,K)·(…,K,N).

@@ -1,6 +1,6 @@
 using System.Numerics;
 
-namespace MiniTorch.Autograd;
+namespace MiniTorch.Autograd.Functions;
 
 /// <summary>Sum of all elements (a rank-0 result) or over one axis; backward broadcasts the gradient back.</summary>
 public sealed class Sum<T>(int? axis = null, bool keepDim = false) : Function<T> where T : unmanaged, IFloatingPointIeee754<T>

@@ -1,6 +1,6 @@
 using System.Numerics;
 
-namespace MiniTorch.Autograd;
+namespace MiniTorch.Autograd.Functions;
 
 /// <summary>A new shape over the same elements (a view); backward reshapes the gradient back.</summary>
 public sealed class Reshape<T>(int[] shape) : Function<T> where T : unmanaged, IFloatingPointIeee754<T>

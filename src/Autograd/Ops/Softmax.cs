@@ -1,7 +1,8 @@
 using System.Numerics;
 using TP = System.Numerics.Tensors.TensorPrimitives;
 
-namespace MiniTorch.Autograd;
+namespace MiniTorch.Autograd.Functions;
+
 
 /// <summary>Softmax over the last axis. Backward per row: dx = y ⊙ (g - Σ g⊙y).</summary>
 public sealed class Softmax<T> : Function<T> where T : unmanaged, IFloatingPointIeee754<T>
@@ -47,17 +48,6 @@ public sealed class LogSoftmax<T> : Function<T> where T : unmanaged, IFloatingPo
         }
         grads.Accumulate(0, dx);
     }
-}
-
-/// <summary>How <see cref="CrossEntropy{T}"/> reduces the per-position losses.</summary>
-public enum Reduction
-{
-    /// <summary>Σ w·loss / Σ w: the mean over unmasked positions (PyTorch's default).</summary>
-    Mean,
-    /// <summary>Σ w·loss.</summary>
-    Sum,
-    /// <summary>Σ w·loss / N with N the size of the first axis (CS231n's temporal softmax loss).</summary>
-    BatchMean,
 }
 
 /// <summary>

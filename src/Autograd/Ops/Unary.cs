@@ -1,6 +1,6 @@
 using System.Numerics;
 
-namespace MiniTorch.Autograd;
+namespace MiniTorch.Autograd.Functions;
 
 // Pointwise functions: the local derivative is written next to the function, from the saved input x or output y.
 
