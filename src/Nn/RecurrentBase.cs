@@ -15,6 +15,11 @@ namespace MiniTorch.Nn;
 /// Initialisation (PyTorch's for its recurrent layers): Wx, Wh and b ~ U(-1/√H, 1/√H), drawn in that order from the
 /// <see cref="Rng"/> passed to the constructor. Parameter names: "Wx", "Wh", "b".
 /// </para>
+/// <para>
+/// An omitted initial state is zero, so its products are skipped rather than computed (h0·Wh, and for the LSTM
+/// f ⊙ c0). Values and gradients are unchanged, except that after a single step without h0 Wh was never used and its
+/// <see cref="Variable{T}.Grad"/> stays null (as PyTorch leaves an unused parameter's grad None).
+/// </para>
 /// </summary>
 public abstract class RecurrentBase<T> : Module<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
