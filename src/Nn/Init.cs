@@ -9,6 +9,14 @@ internal static class Init
     internal static Tensor<T> Uniform<T>(Rng rng, double bound, params int[] shape) where T : unmanaged, IFloatingPointIeee754<T> =>
         rng.Uniform<T>(shape, -bound, bound);
 
+    /// <summary>A module's type name for messages, without the generic arity ("Linear", not "Linear`1").</summary>
+    internal static string Kind(object module)
+    {
+        var name = module.GetType().Name;
+        int tick = name.IndexOf('`');
+        return tick >= 0 ? name[..tick] : name;
+    }
+
     /// <summary>Throws unless <paramref name="value"/> is at least 1.</summary>
     internal static void Positive(string module, string name, int value)
     {

@@ -24,8 +24,8 @@ public class Linear<T> : Module<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <param name="bias">Whether to add a learned bias.</param>
     public Linear(int inFeatures, int outFeatures, Rng rng, bool bias = true)
     {
-        Init.Positive(GetType().Name, nameof(inFeatures), inFeatures);
-        Init.Positive(GetType().Name, nameof(outFeatures), outFeatures);
+        Init.Positive(Init.Kind(this), nameof(inFeatures), inFeatures);
+        Init.Positive(Init.Kind(this), nameof(outFeatures), outFeatures);
         ArgumentNullException.ThrowIfNull(rng);
         InFeatures = inFeatures;
         OutFeatures = outFeatures;
@@ -48,7 +48,7 @@ public class Linear<T> : Module<T> where T : unmanaged, IFloatingPointIeee754<T>
     public virtual Variable<T> Forward(Variable<T> x)
     {
         if (x.Rank < 1 || x.Dim(-1) != InFeatures)
-            throw new ArgumentException($"{GetType().Name}.Forward: x must be (…, {InFeatures}) (in_features = {InFeatures}), got {x.Data.ShapeString}.");
+            throw new ArgumentException($"{Init.Kind(this)}.Forward: x must be (…, {InFeatures}) (in_features = {InFeatures}), got {x.Data.ShapeString}.");
         var y = x.Rank == 1 ? x.Reshape(1, InFeatures).MatMul(Weight).Reshape(OutFeatures) : x.MatMul(Weight);
         return Bias is null ? y : y + Bias;
     }

@@ -25,8 +25,8 @@ public abstract class RecurrentBase<T> : Module<T> where T : unmanaged, IFloatin
 {
     private protected RecurrentBase(int inputSize, int hiddenSize, int gates, Rng rng)
     {
-        Init.Positive(GetType().Name, nameof(inputSize), inputSize);
-        Init.Positive(GetType().Name, nameof(hiddenSize), hiddenSize);
+        Init.Positive(Init.Kind(this), nameof(inputSize), inputSize);
+        Init.Positive(Init.Kind(this), nameof(hiddenSize), hiddenSize);
         ArgumentNullException.ThrowIfNull(rng);
         InputSize = inputSize;
         HiddenSize = hiddenSize;
