@@ -59,6 +59,16 @@ public static partial class Cs231n
         else Tensor.AddInPlace(sum, term);
     }
 
+    /// <summary>Throws unless every entry of the (N, T) index tensor <paramref name="idx"/> lies in [0, <paramref name="count"/>).</summary>
+    private static void CheckIndices(string op, string name, Tensor<int> idx, int count, string against)
+    {
+        ReadOnlySpan<int> s = idx.AsSpan();
+        int steps = idx.Dim(1);
+        for (int k = 0; k < s.Length; k++)
+            if ((uint)s[k] >= (uint)count)
+                throw new ArgumentOutOfRangeException(name, $"{op}: {name}[{k / steps}, {k % steps}] = {s[k]} is out of range [0, {count}) for {against}.");
+    }
+
     /// <summary>Throws unless an upstream gradient has the shape of the forward output it belongs to.</summary>
     private static void CheckUpstream<T>(string op, string name, Tensor<T> grad, ReadOnlySpan<int> expected) where T : unmanaged, INumber<T>
     {

@@ -81,12 +81,9 @@ public static partial class Cs231n
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var dims = Check("TemporalSoftmaxLoss", [A("x", x, "N,T,V"), A("y", y, "N,T"), A("mask", mask, "N,T")]);
-        int n = dims["N"], steps = dims["T"], v = dims["V"];
+        int n = dims["N"], v = dims["V"];
+        CheckIndices("TemporalSoftmaxLoss", "y", y, v, $"scores x {x.ShapeString}");
         ReadOnlySpan<int> labels = y.AsSpan();
-        for (int k = 0; k < labels.Length; k++)
-            if ((uint)labels[k] >= (uint)v)
-                throw new ArgumentOutOfRangeException(nameof(y),
-                    $"TemporalSoftmaxLoss: y[{k / steps}, {k % steps}] = {labels[k]} is out of range [0, {v}) for scores x {x.ShapeString}.");
         T invN = T.One / T.CreateChecked(n);
         var dx = new Tensor<T>(x.ShapeArray);
         ReadOnlySpan<T> scores = x.AsSpan(), w = mask.AsSpan();

@@ -33,11 +33,8 @@ public static partial class Cs231n
     {
         var dims = Check("WordEmbeddingForward", [A("x", x, "N,T"), A("W", w, "V,D")]);
         int vocab = dims["V"], d = dims["D"], steps = dims["T"];
+        CheckIndices("WordEmbeddingForward", "x", x, vocab, $"W {w.ShapeString}");
         ReadOnlySpan<int> idx = x.AsSpan();
-        for (int k = 0; k < idx.Length; k++)
-            if ((uint)idx[k] >= (uint)vocab)
-                throw new ArgumentOutOfRangeException(nameof(x),
-                    $"WordEmbeddingForward: x[{k / steps}, {k % steps}] = {idx[k]} is out of range [0, {vocab}) for W {w.ShapeString}.");
         var output = new Tensor<T>(dims["N"], steps, d);
         ReadOnlySpan<T> table = w.AsSpan();
         var dst = output.AsSpan();
