@@ -42,7 +42,7 @@ public static class Gemm
         fixed (T* pc = &MemoryMarshal.GetReference(c))
         {
             var pr = new GemmDriver<T>.Problem(transA, transB, m, n, k, pa, lda, pb, ldb, pc, ldc, accumulate);
-            GemmDriver<T>.Serial(pr);
+            GemmDriver<T>.Run(pr, Parallelism.MaxThreads);
         }
     }
 

@@ -9,6 +9,7 @@ namespace MiniTorch;
 /// columns of op(B). With AVX-512 a tile is 12 rows × 2 Vector512 (32 floats or 16 doubles); with only Vector256
 /// it is 6 rows × 2 Vector256; without SIMD it is a 4×4 scalar tile.
 /// </summary>
+[SkipLocalsInit]
 internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <summary>Which tile kernel this process uses.</summary>
