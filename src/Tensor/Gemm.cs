@@ -19,8 +19,8 @@ public static class Gemm
     /// <summary>
     /// C[M×N] (=|+=) op(A)·op(B). See the class remarks for the layouts.
     /// </summary>
-    /// <exception cref="ArgumentException">A size is negative, a leading dimension is shorter than its row, or a span
-    /// is too short for the matrix it must hold.</exception>
+    /// <exception cref="ArgumentException">A size is negative, a leading dimension is shorter than its row, a span
+    /// is too short for the matrix it must hold, or C overlaps A or B. Nothing is written then.</exception>
     public static unsafe void Multiply<T>(bool transA, bool transB, int m, int n, int k,
         ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> b, int ldb, Span<T> c, int ldc, bool accumulate)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -28,9 +28,12 @@ public static class Gemm
         if (typeof(T) != typeof(float) && typeof(T) != typeof(double))
             throw new ArgumentException($"Gemm: element type {typeof(T).Name} is not supported (float32 or float64).");
         if (m < 0 || n < 0 || k < 0) throw new ArgumentException($"Gemm: negative size m={m}, n={n}, k={k}.");
-        CheckSpan(a.Length, transA ? k : m, transA ? m : k, lda, "A", transA, m, n, k);
-        CheckSpan(b.Length, transB ? n : k, transB ? k : n, ldb, "B", transB, m, n, k);
-        CheckSpan(c.Length, m, n, ldc, "C", false, m, n, k);
+        int aUsed = CheckSpan(a.Length, transA ? k : m, transA ? m : k, lda, "A", transA, m, n, k);
+        int bUsed = CheckSpan(b.Length, transB ? n : k, transB ? k : n, ldb, "B", transB, m, n, k);
+        int cUsed = CheckSpan(c.Length, m, n, ldc, "C", false, m, n, k);
+        ReadOnlySpan<T> cr = c[..cUsed];
+        if (cr.Overlaps(a[..aUsed]) || cr.Overlaps(b[..bUsed]))
+            throw new ArgumentException($"Gemm (m={m}, n={n}, k={k}): C overlaps {(cr.Overlaps(a[..aUsed]) ? "A" : "B")}; the output must be separate memory.");
         if (m == 0 || n == 0) return;
         if (k == 0)
         {
@@ -46,12 +49,14 @@ public static class Gemm
         }
     }
 
-    private static void CheckSpan(int length, int rows, int cols, int ld, string name, bool trans, int m, int n, int k)
+    /// <summary>Checks that a rows×cols matrix with row stride ld fits the span; returns the elements it spans.</summary>
+    private static int CheckSpan(int length, int rows, int cols, int ld, string name, bool trans, int m, int n, int k)
     {
-        if (ld < 0 || ld < cols || (rows > 0 && cols > 0 && (long)(rows - 1) * ld + cols > length))
+        long need = rows > 0 && cols > 0 ? (long)(rows - 1) * ld + cols : 0;
+        if (ld < cols || need > length)
             throw new ArgumentException(
                 $"Gemm (m={m}, n={n}, k={k}): {name}{(trans ? " (transposed)" : "")} stored as {rows}×{cols} with row stride {ld} " +
-                $"needs a stride of at least {cols} and {(rows > 0 && cols > 0 ? (long)(rows - 1) * ld + cols : 0)} elements, " +
-                $"but the span holds {length}.");
+                $"needs a stride of at least {cols} and {need} elements, but the span holds {length}.");
+        return (int)need;
     }
 }

@@ -43,11 +43,14 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
         public readonly nint Lda = lda, Ldb = ldb, Ldc = ldc;
     }
 
+    /// <summary>How many threads a product of this size uses when <paramref name="maxThreads"/> are allowed.</summary>
+    internal static int ThreadsFor(int m, int n, int k, int maxThreads) =>
+        (long)m * n * k < ParallelMinWork ? 1 : Math.Max(1, maxThreads);
+
     /// <summary>Runs the product on up to <paramref name="maxThreads"/> threads (the calling thread included).</summary>
     public static void Run(in Problem pr, int maxThreads)
     {
-        int threads = Math.Min(maxThreads, Environment.ProcessorCount);
-        if ((long)pr.M * pr.N * pr.K < ParallelMinWork) threads = 1;
+        int threads = ThreadsFor(pr.M, pr.N, pr.K, maxThreads);
         int kSlices = (pr.K + KC - 1) / KC, kcMax = (pr.K + kSlices - 1) / kSlices;
         int ncMax = Math.Min(NC, pr.N);
         bool direct = DirectB && !pr.TransB;
