@@ -3,14 +3,20 @@ using System.Numerics;
 namespace MiniTorch;
 
 /// <summary>
-/// The blocked loop nest of <see cref="Gemm"/> (the Goto/BLIS scheme): for each NC-wide column block of op(B) and
-/// each KC-deep slice of K, op(B) is packed once into NR-column panels; then for each MC-tall row block of op(A), that
-/// block is packed into MR-row panels and every MR×NR tile of C gets the slice's contribution from the tile kernel.
-/// A tile of packed B (KC×NR) stays in L1 while the packed A block (MC×KC) streams from L2.
+/// The blocked loop nest of <see cref="Gemm"/> (the Goto/BLIS scheme). K is cut into KC-deep slices and N into
+/// NC-wide column blocks. For a slice, op(B) is packed into NR-column panels (KC×NR, kept in L1 while it is used) and
+/// each MC-tall row block of op(A) into MR-row panels (kept in L2), and every MR×NR tile of C gets the slice's
+/// contribution from a register-tile kernel. Operands that the kernels can stream in place are not packed: a
+/// transposed A (its MR values per k are contiguous), and for moderate sizes a plain A (read row by row) and a plain B.
 /// <para>
-/// Determinism: the K slices depend on K alone and each tile kernel computes every element as a fused
-/// multiply-add chain in k order followed by one add into C, so the value of an element depends neither on the tile it
-/// falls in nor on which thread computes it; threads only split the tiles of C among themselves.
+/// Threads split C into tasks: ranges of rows, or ranges of column panels when op(A) has few rows. Row tasks share the
+/// packed B: each panel is packed by whichever task needs it first, the others wait for it, so one product costs one
+/// fork-join and B is packed once.
+/// </para>
+/// <para>
+/// Determinism: the K slices depend on K alone, slices are added in order, and each tile kernel computes every
+/// element as a fused multiply-add chain in k order followed by one add into C. An element's value therefore depends
+/// neither on the tile it falls in nor on which thread computes it: the output is bit-identical for any thread count.
 /// </para>
 /// </summary>
 internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIeee754<T>
@@ -21,16 +27,20 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
     /// <summary>Depth of a K slice (balanced: K is cut into ceil(K/KC) nearly equal slices).</summary>
     internal static int KC = Env("GEMM_KC", 256);
 
-    /// <summary>Rows of op(A) per packed block.</summary>
+    /// <summary>Rows of op(A) per block.</summary>
     internal static int MC = Env("GEMM_MC", 144);
 
-    /// <summary>Columns of op(B) per packed panel block.</summary>
-    internal static int NC = Env("GEMM_NC", 2048);
+    /// <summary>Columns of op(B) per block.</summary>
+    internal static int NC = Env("GEMM_NC", 4096);
 
     /// <summary>Products with fewer multiply-adds than this run on one thread.</summary>
     internal static long ParallelMinWork = Env("GEMM_PMIN", 1 << 21);
 
-    internal static bool DirectB = Env("GEMM_DIRECTB", 0) == 1;
+    /// <summary>Most elements of packed B held at once (the K slices of one column block are packed together).</summary>
+    internal static long MaxPackedB = Env("GEMM_MAXPB", 4 << 20);
+
+    internal static int DirectAMode = Env("GEMM_DIRECTA", 2), DirectBMode = Env("GEMM_DIRECTB", 2);
+    internal static long DirectLimit = Env("GEMM_DIRECTLIM", 1 << 19);
 
     private static int Env(string name, int dflt) => int.TryParse(Environment.GetEnvironmentVariable(name), out int v) ? v : dflt;
 
@@ -47,58 +57,50 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
     internal static int ThreadsFor(int m, int n, int k, int maxThreads) =>
         (long)m * n * k < ParallelMinWork ? 1 : Math.Max(1, maxThreads);
 
+    /// <summary>Whether a plain (not transposed) A is read in place rather than packed.</summary>
+    private static bool DirectA(in Problem pr) =>
+        !pr.TransA && (DirectAMode == 2 ? (long)pr.M * pr.K <= DirectLimit : DirectAMode == 1);
+
+    /// <summary>Whether a plain (not transposed) B is read in place rather than packed (a partial last panel still is).</summary>
+    private static bool DirectB(in Problem pr) =>
+        !pr.TransB && (DirectBMode == 2 ? (long)pr.K * pr.N <= DirectLimit : DirectBMode == 1);
+
     /// <summary>Runs the product on up to <paramref name="maxThreads"/> threads (the calling thread included).</summary>
     public static void Run(in Problem pr, int maxThreads)
     {
         int threads = ThreadsFor(pr.M, pr.N, pr.K, maxThreads);
-        int kSlices = (pr.K + KC - 1) / KC, kcMax = (pr.K + kSlices - 1) / kSlices;
-        int ncMax = Math.Min(NC, pr.N);
-        bool direct = DirectB && !pr.TransB;
-        T* bp = direct ? null : GemmBuffers<T>.B(kcMax * RoundUp(ncMax, NR));
-        Job? job = threads > 1 ? Job.Rent() : null;
+        var job = Job.Rent();
         try
         {
+            job.Start(pr, threads);
             for (int jc = 0; jc < pr.N; jc += NC)
-            {
-                int nc = Math.Min(NC, pr.N - jc), panels = (nc + NR - 1) / NR;
-                for (int q = 0; q < kSlices; q++)
-                {
-                    int pc = q * kcMax, kc = Math.Min(kcMax, pr.K - pc);
-                    bool overwrite = !pr.Accumulate && q == 0;
-                    if (job is null)
-                    {
-                        if (!direct) GemmPack<T>.B(pr.TransB, pr.B, pr.Ldb, pc, kc, jc, nc, bp, NR, 0, panels);
-                        Compute(pr, jc, nc, pc, kc, bp, 0, pr.M, 0, panels, overwrite);
-                    }
-                    else job.Slice(pr, threads, jc, nc, pc, kc, bp, overwrite);
-                }
-            }
+                for (int q0 = 0; q0 < job.Slices; q0 += job.SlicesPerGroup)
+                    job.Block(jc, q0, Math.Min(job.Slices, q0 + job.SlicesPerGroup));
         }
         finally
         {
-            job?.Return();
+            job.Return();
         }
     }
 
     /// <summary>
-    /// One product's parallel state: the current (column block, K slice) and how its work is cut into tasks. A task
-    /// is a range of rows (so each A block is packed once) or, when op(A) has too few rows, a range of B panels.
+    /// One product in progress: its plan, the current column block and group of K slices, and the state of each packed
+    /// B panel (0 not packed, 1 being packed, 2 ready). Kept per calling thread, so a steady state allocates nothing.
     /// </summary>
     private sealed class Job
     {
         [ThreadStatic] private static Job? t_cached;
-        private readonly Action<int> _packB, _compute;
+        private readonly Action<int> _task;
         private readonly ParallelOptions _options = new();
         private Problem _pr;
-        private int _jc, _nc, _pc, _kc, _panels, _tasks, _rowsPerTask, _panelsPerTask;
+        private int _threads, _kcMax, _jc, _nc, _q0, _q1, _panels, _fullPanels, _rowsPerTask, _panelsPerTask, _rowTasks, _tasks;
+        private bool _directA, _directB;
+        private int[] _state = [];
         private T* _bp;
-        private bool _overwrite;
 
-        private Job()
-        {
-            _packB = PackB;
-            _compute = ComputeTask;
-        }
+        public int Slices, SlicesPerGroup;
+
+        private Job() => _task = RunTask;
 
         public static Job Rent()
         {
@@ -107,80 +109,128 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
             return j;
         }
 
-        public void Return() => t_cached = this;
-
-        public void Slice(in Problem pr, int threads, int jc, int nc, int pc, int kc, T* bp, bool overwrite)
+        public void Return()
         {
-            (_pr, _jc, _nc, _pc, _kc, _overwrite) = (pr, jc, nc, pc, kc, overwrite);
-            _bp = bp;
-            _panels = (nc + NR - 1) / NR;
+            _pr = default;
+            _bp = null;
+            t_cached = this;
+        }
+
+        public void Start(in Problem pr, int threads)
+        {
+            _pr = pr;
+            _threads = threads;
+            Slices = (pr.K + KC - 1) / KC;
+            _kcMax = (pr.K + Slices - 1) / Slices;
+            _directA = DirectA(pr);
+            _directB = DirectB(pr);
+            int panelsMax = (Math.Min(NC, pr.N) + NR - 1) / NR;
+            SlicesPerGroup = (int)Math.Clamp(MaxPackedB / ((long)_kcMax * panelsMax * NR), 1, Slices);
+            _bp = GemmBuffers<T>.B(SlicesPerGroup * _kcMax * panelsMax * NR);
+            if (_state.Length < SlicesPerGroup * panelsMax) _state = new int[SlicesPerGroup * panelsMax];
             _options.MaxDegreeOfParallelism = threads;
-            if (bp != null)
+        }
+
+        /// <summary>Computes K slices [q0, q1) of the column block at jc.</summary>
+        public void Block(int jc, int q0, int q1)
+        {
+            _jc = jc;
+            _nc = Math.Min(NC, _pr.N - jc);
+            _panels = (_nc + NR - 1) / NR;
+            _fullPanels = _directB ? _nc / NR : 0;
+            (_q0, _q1) = (q0, q1);
+            Array.Clear(_state, 0, (q1 - q0) * _panels);
+            int microRows = (_pr.M + MR - 1) / MR;
+            if (_threads == 1)
             {
-                _panelsPerTask = (_panels + threads - 1) / threads;
-                Parallel.For(0, (_panels + _panelsPerTask - 1) / _panelsPerTask, _options, _packB);
+                _rowsPerTask = _pr.M;
+                _panelsPerTask = _panels;
             }
-            int microRows = (pr.M + MR - 1) / MR;
-            if (microRows >= 2 * threads)
+            else if (microRows >= 2 * _threads)
             {
                 // Row tasks of about MC rows, their count a multiple of the thread count for balance.
-                int tasks = RoundUp(Math.Max(threads, (pr.M + MC - 1) / MC), threads);
-                _rowsPerTask = ((microRows + tasks - 1) / tasks) * MR;
+                int tasks = RoundUp(Math.Max(_threads, (_pr.M + MC - 1) / MC), _threads);
+                _rowsPerTask = (microRows + tasks - 1) / tasks * MR;
                 _panelsPerTask = _panels;
             }
             else
             {
-                _rowsPerTask = pr.M;
-                _panelsPerTask = (_panels + threads - 1) / threads;
+                _rowsPerTask = _pr.M;
+                _panelsPerTask = (_panels + _threads - 1) / _threads;
             }
-            _tasks = ((pr.M + _rowsPerTask - 1) / _rowsPerTask) * ((_panels + _panelsPerTask - 1) / _panelsPerTask);
-            Parallel.For(0, _tasks, _options, _compute);
-            _pr = default;
+            _rowTasks = (_pr.M + _rowsPerTask - 1) / _rowsPerTask;
+            _tasks = _rowTasks * ((_panels + _panelsPerTask - 1) / _panelsPerTask);
+            if (_tasks == 1) RunTask(0);
+            else Parallel.For(0, _tasks, _options, _task);
         }
 
-        private void PackB(int t)
+        private void RunTask(int t)
         {
-            int s0 = t * _panelsPerTask, s1 = Math.Min(_panels, s0 + _panelsPerTask);
-            GemmPack<T>.B(_pr.TransB, _pr.B, _pr.Ldb, _pc, _kc, _jc, _nc, _bp, NR, s0, s1);
-        }
-
-        private void ComputeTask(int t)
-        {
-            int rowTasks = (_pr.M + _rowsPerTask - 1) / _rowsPerTask;
-            int ri = t % rowTasks, si = t / rowTasks;
-            int i0 = ri * _rowsPerTask, s0 = si * _panelsPerTask;
-            Compute(_pr, _jc, _nc, _pc, _kc, _bp, i0, Math.Min(_pr.M, i0 + _rowsPerTask), s0, Math.Min(_panels, s0 + _panelsPerTask), _overwrite);
-        }
-    }
-
-    /// <summary>
-    /// Adds the K slice [pc, pc+kc) of rows [i0, i1) × panels [s0, s1) of the column block at jc, with op(B) already
-    /// packed in <paramref name="bp"/>, or, when it is null, read in place (B not transposed; only a partial last
-    /// panel is packed, into the calling thread's buffer). Packs its own A blocks into the calling thread's buffer.
-    /// </summary>
-    internal static void Compute(in Problem pr, int jc, int nc, int pc, int kc, T* bp, int i0, int i1, int s0, int s1, bool overwrite)
-    {
-        int mr = MR, nr = NR;
-        int amax = RoundUp(Math.Min(MC, i1 - i0), mr) * kc;
-        T* ap = GemmBuffers<T>.A(amax + (bp == null ? kc * nr : 0));
-        T* tail = ap + amax;
-        bool direct = bp == null;
-        int fullPanels = nc / nr;
-        if (direct && s1 > fullPanels) GemmPack<T>.B(false, pr.B, pr.Ldb, pc, kc, jc + fullPanels * nr, nc - fullPanels * nr, tail, nr, 0, 1);
-        for (int ic = i0; ic < i1; ic += MC)
-        {
-            int mc = Math.Min(MC, i1 - ic);
-            GemmPack<T>.A(pr.TransA, pr.A, pr.Lda, ic, mc, pc, kc, ap, mr);
-            for (int s = s0; s < s1; s++)
+            int mr = MR, nr = NR, kcMax = _kcMax;
+            int ri = t % _rowTasks, si = t / _rowTasks;
+            int i0 = ri * _rowsPerTask, i1 = Math.Min(_pr.M, i0 + _rowsPerTask);
+            int s0 = si * _panelsPerTask, s1 = Math.Min(_panels, s0 + _panelsPerTask), ns = s1 - s0;
+            // Row tasks sharing the panels start at different ones, so they pack different panels first.
+            int sStart = _rowTasks > 1 ? ri * ns / _rowTasks : 0;
+            bool packA = !_pr.TransA && !_directA;
+            T* ap = GemmBuffers<T>.A((packA ? RoundUp(Math.Min(MC, i1 - i0), mr) : mr) * kcMax);
+            ref readonly Problem pr = ref _pr;
+            for (int q = _q0; q < _q1; q++)
             {
-                int j = s * nr, ncols = Math.Min(nr, nc - j);
-                T* bs = !direct ? bp + (nint)s * kc * nr : s < fullPanels ? pr.B + (nint)pc * pr.Ldb + jc + j : tail;
-                nint bKs = direct && s < fullPanels ? pr.Ldb : nr;
-                T* cs = pr.C + (nint)ic * pr.Ldc + jc + j;
-                for (int ir = 0; ir < mc; ir += mr)
-                    GemmKernels<T>.Tile(kc, ap + (nint)ir * kc, mr, bs, bKs, cs + ir * pr.Ldc, pr.Ldc,
-                        Math.Min(mr, mc - ir), ncols, overwrite);
+                int pc = q * kcMax, kc = Math.Min(kcMax, pr.K - pc);
+                bool overwrite = !pr.Accumulate && q == 0;
+                T* bq = _bp + (nint)(q - _q0) * kcMax * _panels * nr;
+                for (int ic = i0; ic < i1; ic += MC)
+                {
+                    int mc = Math.Min(MC, i1 - ic), fullRows = packA ? 0 : mc / mr * mr;
+                    if (packA) GemmPack<T>.A(false, pr.A, pr.Lda, ic, mc, pc, kc, ap, mr);
+                    else if (fullRows < mc) GemmPack<T>.A(pr.TransA, pr.A, pr.Lda, ic + fullRows, mc - fullRows, pc, kc, ap, mr);
+                    for (int u = 0; u < ns; u++)
+                    {
+                        int s = s0 + (sStart + u) % ns;
+                        int j = s * nr, ncols = Math.Min(nr, _nc - j);
+                        T* bs;
+                        nint bKs;
+                        if (s < _fullPanels)
+                        {
+                            bs = pr.B + (nint)pc * pr.Ldb + _jc + j;
+                            bKs = pr.Ldb;
+                        }
+                        else
+                        {
+                            bs = bq + (nint)s * kc * nr;
+                            bKs = nr;
+                            Ensure(q, s, pc, kc, bs);
+                        }
+                        T* cs = pr.C + (nint)ic * pr.Ldc + _jc + j;
+                        int ir = 0;
+                        if (pr.TransA)
+                            for (; ir < fullRows; ir += mr)
+                                GemmKernels<T>.Tile(kc, pr.A + (nint)pc * pr.Lda + ic + ir, pr.Lda, bs, bKs, cs + ir * pr.Ldc, pr.Ldc, mr, ncols, overwrite);
+                        else
+                            for (; ir < fullRows; ir += mr)
+                                GemmKernels<T>.TileRows(kc, pr.A + (nint)(ic + ir) * pr.Lda + pc, pr.Lda, bs, bKs, cs + ir * pr.Ldc, pr.Ldc, ncols, overwrite);
+                        for (; ir < mc; ir += mr)
+                            GemmKernels<T>.Tile(kc, ap + (nint)(ir - fullRows) * kc, mr, bs, bKs, cs + ir * pr.Ldc, pr.Ldc,
+                                Math.Min(mr, mc - ir), ncols, overwrite);
+                    }
+                }
             }
+        }
+
+        /// <summary>Makes sure panel s of slice q is packed at <paramref name="dst"/>: packs it, or waits for the task packing it.</summary>
+        private void Ensure(int q, int s, int pc, int kc, T* dst)
+        {
+            ref int st = ref _state[(q - _q0) * _panels + s];
+            if (Volatile.Read(ref st) == 2) return;
+            if (Interlocked.CompareExchange(ref st, 1, 0) == 0)
+            {
+                GemmPack<T>.B(_pr.TransB, _pr.B, _pr.Ldb, pc, kc, _jc, _nc, dst - (nint)s * kc * NR, NR, s, s + 1);
+                Volatile.Write(ref st, 2);
+                return;
+            }
+            var spin = new SpinWait();
+            while (Volatile.Read(ref st) != 2) spin.SpinOnce(sleep1Threshold: -1);
         }
     }
 

@@ -27,7 +27,16 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
     {
         if (Vector512.IsHardwareAccelerated) Tile512(kc, a, aKs, b, bKs, c, ldc, mr, nr, overwrite);
         else if (Vector256.IsHardwareAccelerated) Tile256(kc, a, aKs, b, bKs, c, ldc, mr, nr, overwrite);
-        else TileScalar(kc, a, aKs, b, bKs, c, ldc, mr, nr, overwrite);
+        else TileScalar(kc, a, 1, aKs, b, bKs, c, ldc, mr, nr, overwrite);
+    }
+
+    /// <summary>Runs this machine's row-reading tile kernel (a full MR rows); see <see cref="Tile512Rows"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void TileRows(int kc, T* a, nint aRs, T* b, nint bKs, T* c, nint ldc, int nr, bool overwrite)
+    {
+        if (Vector512.IsHardwareAccelerated) Tile512Rows(kc, a, aRs, b, bKs, c, ldc, nr, overwrite);
+        else if (Vector256.IsHardwareAccelerated) Tile256Rows(kc, a, aRs, b, bKs, c, ldc, nr, overwrite);
+        else TileScalar(kc, a, aRs, 1, b, bKs, c, ldc, 4, nr, overwrite);
     }
 
     /// <summary>Fused x·y + acc (one rounding), the only arithmetic the tiles use.</summary>
@@ -60,8 +69,8 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
         }
     }
 
-    /// <summary>4×4 scalar tile with the same per-element arithmetic as the vector tiles.</summary>
-    public static void TileScalar(int kc, T* a, nint aKs, T* b, nint bKs, T* c, nint ldc, int mr, int nr, bool overwrite)
+    /// <summary>4×4 scalar tile with the same per-element arithmetic as the vector tiles; op(A)[i, p] is a[i·aRs + p·aKs].</summary>
+    public static void TileScalar(int kc, T* a, nint aRs, nint aKs, T* b, nint bKs, T* c, nint ldc, int mr, int nr, bool overwrite)
     {
         T* t = stackalloc T[16];
         for (int i = 0; i < 16; i++) t[i] = T.Zero;
@@ -69,7 +78,7 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
         {
             for (int i = 0; i < 4; i++)
             {
-                T ai = a[i];
+                T ai = a[i * aRs];
                 for (int j = 0; j < 4; j++) t[i * 4 + j] = T.FusedMultiplyAdd(ai, b[j], t[i * 4 + j]);
             }
             a += aKs;
