@@ -21,7 +21,11 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
     /// <summary>Columns of op(B) per tile.</summary>
     public static readonly int NR = Isa == 512 ? 2 * Vector512<T>.Count : Isa == 256 ? 2 * Vector256<T>.Count : 4;
 
-    /// <summary>Runs this machine's tile kernel; see <see cref="Tile512"/> for the contract.</summary>
+    /// <summary>
+    /// Adds one K slice to an mr×nr tile of C (mr ≤ MR, nr ≤ NR): C[i, j] (=|+=) Σ_p a[p·aKs + i]·b[p·bKs + j] for p &lt; kc,
+    /// where a holds MR values of op(A) per k step and b holds NR values of op(B) per k step (zero-padded beyond
+    /// mr and nr, or real data: only the mr×nr corner is stored). Uses the smallest generated tile that covers mr×nr.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Tile(int kc, T* a, nint aKs, T* b, nint bKs, T* c, nint ldc, int mr, int nr, bool overwrite)
     {
@@ -30,7 +34,10 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
         else TileScalar(kc, a, 1, aKs, b, bKs, c, ldc, mr, nr, overwrite);
     }
 
-    /// <summary>Runs this machine's row-reading tile kernel (a full MR rows); see <see cref="Tile512Rows"/>.</summary>
+    /// <summary>
+    /// As <see cref="Tile"/> for a full MR rows, but reading op(A) in place from MR rows of a plain A:
+    /// op(A)[i, p] = a[i·aRs + p].
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void TileRows(int kc, T* a, nint aRs, T* b, nint bKs, T* c, nint ldc, int nr, bool overwrite)
     {
