@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.Intrinsics;
 using Options = MiniTorch.Examples.CommandLine;
 
 namespace MiniTorch.Benchmarks;
@@ -32,7 +33,8 @@ internal sealed class MatMulCommand : ICommand
             : Measure<double>(m, n, k, ta, tb, seconds, samples);
         double flop = 2.0 * m * n * k;
         string shape = m == n && n == k ? $"{n}^3" : $"{m}x{n}x{k}";
-        Console.WriteLine($"matmul {dtype} {trans} {shape}, threads={threads}: {r.Samples} samples of {r.Batch} product(s)");
+        string simd = Vector512.IsHardwareAccelerated ? "Vector512" : Vector256.IsHardwareAccelerated ? "Vector256" : "scalar";
+        Console.WriteLine($"matmul {dtype} {trans} {shape}, threads={threads}, {simd}: {r.Samples} samples of {r.Batch} product(s)");
         Console.WriteLine(F($"  median {r.Median * 1e3:F4} ms  ({flop / r.Median / 1e9:F1} GFLOP/s)"));
         Console.WriteLine(F($"  min    {r.Min * 1e3:F4} ms  ({flop / r.Min / 1e9:F1} GFLOP/s)"));
         Console.WriteLine(F($"  max    {r.Max * 1e3:F4} ms  ({flop / r.Max / 1e9:F1} GFLOP/s)"));
