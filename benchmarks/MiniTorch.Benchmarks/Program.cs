@@ -1,2 +1,5 @@
-// Placeholder entry point; the benchmark program is built in the performance work.
-Console.WriteLine("usage: MiniTorch.Benchmarks matmul|train ...");
+using MiniTorch.Benchmarks;
+
+// MiniTorch's benchmark program: `dotnet run -c Release --project benchmarks/MiniTorch.Benchmarks -- <command> [options]`.
+// Each subcommand is one ICommand in Commands.All; add a new one there.
+return Commands.Dispatch(args);

@@ -1,55 +1,62 @@
 using System.Numerics;
-using TP = System.Numerics.Tensors.TensorPrimitives;
+using System.Runtime.InteropServices;
 
 namespace MiniTorch;
 
 /// <summary>
 /// General matrix multiply on row-major spans: C = op(A)·op(B) (+ C when <c>accumulate</c>), where op(A) is M×K and
 /// op(B) is K×N. With <c>transA</c> A is stored K×M (row stride lda); with <c>transB</c> B is stored N×K.
-/// No transposed copy is ever materialised by the caller.
+/// No transposed copy is ever materialised by the caller: transposition is absorbed by the packing of the operands.
+/// <para>
+/// Implementation: a cache-blocked, packed, register-blocked SIMD kernel (see <see cref="GemmDriver{T}"/>), using
+/// AVX-512 where available, AVX2 otherwise. Large products are split over up to <see cref="Parallelism.MaxThreads"/>
+/// threads; the result is bit-identical for any thread count and across runs.
+/// C must not overlap A or B.
+/// </para>
 /// </summary>
 public static class Gemm
 {
-    /// <summary>C[M×N] (=|+=) op(A)·op(B). See the class remarks for the layouts.</summary>
-    public static void Multiply<T>(bool transA, bool transB, int m, int n, int k,
+    /// <summary>
+    /// C[M×N] (=|+=) op(A)·op(B). See the class remarks for the layouts.
+    /// </summary>
+    /// <exception cref="ArgumentException">A size is negative, a leading dimension is shorter than its row, a span
+    /// is too short for the matrix it must hold, or C overlaps A or B. Nothing is written then.</exception>
+    public static unsafe void Multiply<T>(bool transA, bool transB, int m, int n, int k,
         ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> b, int ldb, Span<T> c, int ldc, bool accumulate)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (typeof(T) != typeof(float) && typeof(T) != typeof(double))
+            throw new ArgumentException($"Gemm: element type {typeof(T).Name} is not supported (float32 or float64).");
         if (m < 0 || n < 0 || k < 0) throw new ArgumentException($"Gemm: negative size m={m}, n={n}, k={k}.");
+        int aUsed = CheckSpan(a.Length, transA ? k : m, transA ? m : k, lda, "A", transA, m, n, k);
+        int bUsed = CheckSpan(b.Length, transB ? n : k, transB ? k : n, ldb, "B", transB, m, n, k);
+        int cUsed = CheckSpan(c.Length, m, n, ldc, "C", false, m, n, k);
+        ReadOnlySpan<T> cr = c[..cUsed];
+        if (cr.Overlaps(a[..aUsed]) || cr.Overlaps(b[..bUsed]))
+            throw new ArgumentException($"Gemm (m={m}, n={n}, k={k}): C overlaps {(cr.Overlaps(a[..aUsed]) ? "A" : "B")}; the output must be separate memory.");
         if (m == 0 || n == 0) return;
-        CheckSpan(a.Length, transA ? k : m, transA ? m : k, lda, "A");
-        CheckSpan(b.Length, transB ? n : k, transB ? k : n, ldb, "B");
-        CheckSpan(c.Length, m, n, ldc, "C");
-        if (!accumulate) for (int i = 0; i < m; i++) c.Slice(i * ldc, n).Clear();
-        if (k == 0) return;
-        for (int i = 0; i < m; i++)
+        if (k == 0)
         {
-            var crow = c.Slice(i * ldc, n);
-            if (transB)
-            {
-                for (int j = 0; j < n; j++)
-                {
-                    T s = T.Zero;
-                    var brow = b.Slice(j * ldb, k);
-                    if (!transA) s = TP.Dot(a.Slice(i * lda, k), brow);
-                    else for (int p = 0; p < k; p++) s += a[p * lda + i] * brow[p];
-                    crow[j] += s;
-                }
-            }
-            else
-            {
-                for (int p = 0; p < k; p++)
-                {
-                    T aip = transA ? a[p * lda + i] : a[i * lda + p];
-                    TP.MultiplyAdd(b.Slice(p * ldb, n), aip, crow, crow);
-                }
-            }
+            if (!accumulate) for (int i = 0; i < m; i++) c.Slice(i * ldc, n).Clear();
+            return;
+        }
+        fixed (T* pa = &MemoryMarshal.GetReference(a))
+        fixed (T* pb = &MemoryMarshal.GetReference(b))
+        fixed (T* pc = &MemoryMarshal.GetReference(c))
+        {
+            var pr = new GemmDriver<T>.Problem(transA, transB, m, n, k, pa, lda, pb, ldb, pc, ldc, accumulate);
+            GemmDriver<T>.Run(pr, Parallelism.MaxThreads);
         }
     }
 
-    private static void CheckSpan(int length, int rows, int cols, int ld, string name)
+    /// <summary>Checks that a rows×cols matrix with row stride ld fits the span; returns the elements it spans.</summary>
+    private static int CheckSpan(int length, int rows, int cols, int ld, string name, bool trans, int m, int n, int k)
     {
-        if (ld < cols || (rows > 0 && (long)(rows - 1) * ld + cols > length))
-            throw new ArgumentException($"Gemm: {name} as {rows}×{cols} with row stride {ld} does not fit its {length} elements.");
+        long need = rows > 0 && cols > 0 ? (long)(rows - 1) * ld + cols : 0;
+        if (ld < cols || need > length)
+            throw new ArgumentException(
+                $"Gemm (m={m}, n={n}, k={k}): {name}{(trans ? " (transposed)" : "")} stored as {rows}×{cols} with row stride {ld} " +
+                $"needs a stride of at least {cols} and {need} elements, but the span holds {length}.");
+        return (int)need;
     }
 }

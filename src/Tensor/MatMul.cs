@@ -8,6 +8,7 @@ public static partial class Tensor
     /// Matrix product with PyTorch's rules for the shapes MiniTorch supports: (M,K)·(K,N); (…,M,K)·(K,N), done as one
     /// (B·M,K)·(K,N) product; and (…,M,K)·(…,K,N) with equal batch axes.
     /// </summary>
+    /// <exception cref="ArgumentException">The shapes are not one of those forms or the inner sizes differ.</exception>
     public static Tensor<T> MatMul<T>(this Tensor<T> a, Tensor<T> b) where T : unmanaged, IFloatingPointIeee754<T>
     {
         CheckMatMul(a, b, false, false, "MatMul");
@@ -31,6 +32,8 @@ public static partial class Tensor
     /// 2-D product op(A)·op(B) written into (or, with <paramref name="accumulate"/>, added to) <paramref name="c"/>,
     /// where op transposes without copying. A (…,M,K) left operand with rank &gt; 2 is treated as (B·M, K).
     /// </summary>
+    /// <exception cref="ArgumentException">The shapes do not multiply into <paramref name="c"/>'s, or
+    /// <paramref name="c"/> shares memory with an operand; <paramref name="c"/> is unchanged then.</exception>
     public static void MatMulInto<T>(Tensor<T> a, bool transA, Tensor<T> b, bool transB, Tensor<T> c, bool accumulate)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -43,6 +46,8 @@ public static partial class Tensor
         int cr = Shapes.Prod(c.Shape, 0, c.Rank - 1);
         if (k != kb || cr != m || c.Dim(-1) != n)
             throw new ArgumentException($"MatMulInto: {(transA ? "transpose of " : "")}{a.ShapeString} times {(transB ? "transpose of " : "")}{b.ShapeString} does not give {c.ShapeString}.");
+        if (c.AsSpan().Overlaps(a.AsSpan()) || c.AsSpan().Overlaps(b.AsSpan()))
+            throw new ArgumentException($"MatMulInto: the output {c.ShapeString} shares memory with an operand ({a.ShapeString}, {b.ShapeString}); it must be separate.");
         Gemm.Multiply<T>(transA, transB, m, n, k, a.AsSpan(), ac, b.AsSpan(), b.Shape[1], c.AsSpan(), n, accumulate);
     }
 

@@ -1,0 +1,238 @@
+using System.Numerics;
+
+namespace MiniTorch;
+
+/// <summary>
+/// The blocked loop nest of <see cref="Gemm"/> (the Goto/BLIS scheme). K is cut into KC-deep slices and N into
+/// NC-wide column blocks. For a slice, op(B) is packed into NR-column panels (KC×NR, kept in L1 while it is used) and
+/// each MC-tall row block of op(A) into MR-row panels (kept in L2), and every MR×NR tile of C gets the slice's
+/// contribution from a register-tile kernel. Operands that the kernels can stream in place are not packed: a
+/// transposed A (its MR values per k are contiguous), and for moderate sizes a plain A (read row by row) and a plain B.
+/// <para>
+/// Threads split C into tasks: ranges of rows, or ranges of column panels when op(A) has few rows. Row tasks share the
+/// packed B: each panel is packed by whichever task needs it first, the others wait for it, so one product costs one
+/// fork-join and B is packed once.
+/// </para>
+/// <para>
+/// Determinism: the K slices depend on K alone, slices are added in order, and each tile kernel computes every
+/// element as a fused multiply-add chain in k order followed by one add into C. An element's value therefore depends
+/// neither on the tile it falls in nor on which thread computes it: the output is bit-identical for any thread count.
+/// </para>
+/// </summary>
+internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private static readonly int MR = GemmKernels<T>.MR;
+    private static readonly int NR = GemmKernels<T>.NR;
+
+    /// <summary>Depth of a K slice (balanced: K is cut into ceil(K/KC) nearly equal slices).</summary>
+    internal static int KC = Env("GEMM_KC", 256);
+
+    /// <summary>Rows of op(A) per block.</summary>
+    internal static int MC = Env("GEMM_MC", 144);
+
+    /// <summary>Columns of op(B) per block.</summary>
+    internal static int NC = Env("GEMM_NC", 4096);
+
+    /// <summary>Products with fewer multiply-adds than this run on one thread.</summary>
+    internal static long ParallelMinWork = Env("GEMM_PMIN", 1 << 21);
+
+    /// <summary>Most elements of packed B held at once (the K slices of one column block are packed together).</summary>
+    internal static long MaxPackedB = Env("GEMM_MAXPB", 4 << 20);
+
+    internal static int DirectAMode = Env("GEMM_DIRECTA", 2), DirectBMode = Env("GEMM_DIRECTB", 2);
+    internal static long DirectLimit = Env("GEMM_DIRECTLIM", 1 << 19);
+
+    private static int Env(string name, int dflt) => int.TryParse(Environment.GetEnvironmentVariable(name), out int v) ? v : dflt;
+
+    /// <summary>The operands of one product.</summary>
+    internal readonly struct Problem(bool transA, bool transB, int m, int n, int k, T* a, nint lda, T* b, nint ldb, T* c, nint ldc, bool accumulate)
+    {
+        public readonly bool TransA = transA, TransB = transB, Accumulate = accumulate;
+        public readonly int M = m, N = n, K = k;
+        public readonly T* A = a, B = b, C = c;
+        public readonly nint Lda = lda, Ldb = ldb, Ldc = ldc;
+    }
+
+    /// <summary>How many threads a product of this size uses when <paramref name="maxThreads"/> are allowed.</summary>
+    internal static int ThreadsFor(int m, int n, int k, int maxThreads) =>
+        (long)m * n * k < ParallelMinWork ? 1 : Math.Max(1, maxThreads);
+
+    /// <summary>Whether a plain (not transposed) A is read in place rather than packed.</summary>
+    private static bool DirectA(in Problem pr) =>
+        !pr.TransA && (DirectAMode == 2 ? (long)pr.M * pr.K <= DirectLimit : DirectAMode == 1);
+
+    /// <summary>Whether a plain (not transposed) B is read in place rather than packed (a partial last panel still is).</summary>
+    private static bool DirectB(in Problem pr) =>
+        !pr.TransB && (DirectBMode == 2 ? (long)pr.K * pr.N <= DirectLimit : DirectBMode == 1);
+
+    /// <summary>Runs the product on up to <paramref name="maxThreads"/> threads (the calling thread included).</summary>
+    public static void Run(in Problem pr, int maxThreads)
+    {
+        int threads = ThreadsFor(pr.M, pr.N, pr.K, maxThreads);
+        var job = Job.Rent();
+        try
+        {
+            job.Start(pr, threads);
+            for (int jc = 0; jc < pr.N; jc += NC)
+                for (int q0 = 0; q0 < job.Slices; q0 += job.SlicesPerGroup)
+                    job.Block(jc, q0, Math.Min(job.Slices, q0 + job.SlicesPerGroup));
+        }
+        finally
+        {
+            job.Return();
+        }
+    }
+
+    /// <summary>
+    /// One product in progress: its plan, the current column block and group of K slices, and the state of each packed
+    /// B panel (0 not packed, 1 being packed, 2 ready). Kept per calling thread, so a steady state allocates nothing.
+    /// </summary>
+    private sealed class Job
+    {
+        [ThreadStatic] private static Job? t_cached;
+        private readonly Action<int> _task;
+        private readonly ParallelOptions _options = new();
+        private Problem _pr;
+        private int _threads, _kcMax, _jc, _nc, _q0, _q1, _panels, _fullPanels, _rowsPerTask, _panelsPerTask, _rowTasks, _tasks;
+        private bool _directA, _directB;
+        private int[] _state = [];
+        private T* _bp;
+
+        public int Slices, SlicesPerGroup;
+
+        private Job() => _task = RunTask;
+
+        public static Job Rent()
+        {
+            var j = t_cached ?? new Job();
+            t_cached = null;
+            return j;
+        }
+
+        public void Return()
+        {
+            _pr = default;
+            _bp = null;
+            t_cached = this;
+        }
+
+        public void Start(in Problem pr, int threads)
+        {
+            _pr = pr;
+            _threads = threads;
+            Slices = (pr.K + KC - 1) / KC;
+            _kcMax = (pr.K + Slices - 1) / Slices;
+            _directA = DirectA(pr);
+            _directB = DirectB(pr);
+            int panelsMax = (Math.Min(NC, pr.N) + NR - 1) / NR;
+            SlicesPerGroup = (int)Math.Clamp(MaxPackedB / ((long)_kcMax * panelsMax * NR), 1, Slices);
+            _bp = GemmBuffers<T>.B(SlicesPerGroup * _kcMax * panelsMax * NR);
+            if (_state.Length < SlicesPerGroup * panelsMax) _state = new int[SlicesPerGroup * panelsMax];
+            _options.MaxDegreeOfParallelism = threads;
+        }
+
+        /// <summary>Computes K slices [q0, q1) of the column block at jc.</summary>
+        public void Block(int jc, int q0, int q1)
+        {
+            _jc = jc;
+            _nc = Math.Min(NC, _pr.N - jc);
+            _panels = (_nc + NR - 1) / NR;
+            _fullPanels = _directB ? _nc / NR : 0;
+            (_q0, _q1) = (q0, q1);
+            Array.Clear(_state, 0, (q1 - q0) * _panels);
+            int microRows = (_pr.M + MR - 1) / MR;
+            if (_threads == 1)
+            {
+                _rowsPerTask = _pr.M;
+                _panelsPerTask = _panels;
+            }
+            else if (microRows >= 2 * _threads)
+            {
+                // Row tasks of about MC rows, their count a multiple of the thread count for balance.
+                int tasks = RoundUp(Math.Max(_threads, (_pr.M + MC - 1) / MC), _threads);
+                _rowsPerTask = (microRows + tasks - 1) / tasks * MR;
+                _panelsPerTask = _panels;
+            }
+            else
+            {
+                _rowsPerTask = _pr.M;
+                _panelsPerTask = (_panels + _threads - 1) / _threads;
+            }
+            _rowTasks = (_pr.M + _rowsPerTask - 1) / _rowsPerTask;
+            _tasks = _rowTasks * ((_panels + _panelsPerTask - 1) / _panelsPerTask);
+            if (_tasks == 1) RunTask(0);
+            else Parallel.For(0, _tasks, _options, _task);
+        }
+
+        private void RunTask(int t)
+        {
+            int mr = MR, nr = NR, kcMax = _kcMax;
+            int ri = t % _rowTasks, si = t / _rowTasks;
+            int i0 = ri * _rowsPerTask, i1 = Math.Min(_pr.M, i0 + _rowsPerTask);
+            int s0 = si * _panelsPerTask, s1 = Math.Min(_panels, s0 + _panelsPerTask), ns = s1 - s0;
+            // Row tasks sharing the panels start at different ones, so they pack different panels first.
+            int sStart = _rowTasks > 1 ? ri * ns / _rowTasks : 0;
+            bool packA = !_pr.TransA && !_directA;
+            T* ap = GemmBuffers<T>.A((packA ? RoundUp(Math.Min(MC, i1 - i0), mr) : mr) * kcMax);
+            ref readonly Problem pr = ref _pr;
+            for (int q = _q0; q < _q1; q++)
+            {
+                int pc = q * kcMax, kc = Math.Min(kcMax, pr.K - pc);
+                bool overwrite = !pr.Accumulate && q == 0;
+                T* bq = _bp + (nint)(q - _q0) * kcMax * _panels * nr;
+                for (int ic = i0; ic < i1; ic += MC)
+                {
+                    int mc = Math.Min(MC, i1 - ic), fullRows = packA ? 0 : mc / mr * mr;
+                    if (packA) GemmPack<T>.A(false, pr.A, pr.Lda, ic, mc, pc, kc, ap, mr);
+                    else if (fullRows < mc) GemmPack<T>.A(pr.TransA, pr.A, pr.Lda, ic + fullRows, mc - fullRows, pc, kc, ap, mr);
+                    for (int u = 0; u < ns; u++)
+                    {
+                        int s = s0 + (sStart + u) % ns;
+                        int j = s * nr, ncols = Math.Min(nr, _nc - j);
+                        T* bs;
+                        nint bKs;
+                        if (s < _fullPanels)
+                        {
+                            bs = pr.B + (nint)pc * pr.Ldb + _jc + j;
+                            bKs = pr.Ldb;
+                        }
+                        else
+                        {
+                            bs = bq + (nint)s * kc * nr;
+                            bKs = nr;
+                            Ensure(q, s, pc, kc, bs);
+                        }
+                        T* cs = pr.C + (nint)ic * pr.Ldc + _jc + j;
+                        int ir = 0;
+                        if (pr.TransA)
+                            for (; ir < fullRows; ir += mr)
+                                GemmKernels<T>.Tile(kc, pr.A + (nint)pc * pr.Lda + ic + ir, pr.Lda, bs, bKs, cs + ir * pr.Ldc, pr.Ldc, mr, ncols, overwrite);
+                        else
+                            for (; ir < fullRows; ir += mr)
+                                GemmKernels<T>.TileRows(kc, pr.A + (nint)(ic + ir) * pr.Lda + pc, pr.Lda, bs, bKs, cs + ir * pr.Ldc, pr.Ldc, ncols, overwrite);
+                        for (; ir < mc; ir += mr)
+                            GemmKernels<T>.Tile(kc, ap + (nint)(ir - fullRows) * kc, mr, bs, bKs, cs + ir * pr.Ldc, pr.Ldc,
+                                Math.Min(mr, mc - ir), ncols, overwrite);
+                    }
+                }
+            }
+        }
+
+        /// <summary>Makes sure panel s of slice q is packed at <paramref name="dst"/>: packs it, or waits for the task packing it.</summary>
+        private void Ensure(int q, int s, int pc, int kc, T* dst)
+        {
+            ref int st = ref _state[(q - _q0) * _panels + s];
+            if (Volatile.Read(ref st) == 2) return;
+            if (Interlocked.CompareExchange(ref st, 1, 0) == 0)
+            {
+                GemmPack<T>.B(_pr.TransB, _pr.B, _pr.Ldb, pc, kc, _jc, _nc, dst - (nint)s * kc * NR, NR, s, s + 1);
+                Volatile.Write(ref st, 2);
+                return;
+            }
+            var spin = new SpinWait();
+            while (Volatile.Read(ref st) != 2) spin.SpinOnce(sleep1Threshold: -1);
+        }
+    }
+
+    internal static int RoundUp(int x, int m) => (x + m - 1) / m * m;
+}
