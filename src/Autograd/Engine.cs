@@ -30,6 +30,7 @@ internal static class Engine
         }
         root.Pending = gradient;
         root.PendingOwned = false;
+        root.Touched = true;
         try
         {
             if (start is not null)
@@ -44,6 +45,7 @@ internal static class Engine
                 }
             }
             // Only now, with every gradient computed, do leaves change: a failure above leaves every .Grad as it was.
+            foreach (var v in touched) Gradients<T>.FlushDeferred(v);
             foreach (var v in touched)
             {
                 if (v.Pending is null || !v.IsLeaf || !v.RequiresGrad) continue;
@@ -53,7 +55,7 @@ internal static class Engine
         }
         finally
         {
-            foreach (var v in touched) { v.Pending = null; v.PendingOwned = false; }
+            foreach (var v in touched) { v.Pending = null; v.PendingOwned = false; v.Touched = false; v.DeferredProducts = null; }
         }
         if (!retainGraph && start is not null) tape.Release(start.TapeIndex);
     }

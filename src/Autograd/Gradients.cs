@@ -35,7 +35,7 @@ public sealed class Gradients<T> where T : unmanaged, IFloatingPointIeee754<T>
             throw new InvalidOperationException(fn.IsFreed
                 ? $"Backward: input {i} of {_node.Name} was produced by {fn.Name}, whose graph was already freed by an earlier Backward. Pass retainGraph: true to the first Backward to go through it twice."
                 : $"Backward: input {i} of {_node.Name} was produced by {fn.Name} on another thread's tape; graphs cannot cross threads.");
-        if (v.Pending is null) _touched.Add(v);
+        if (!v.Touched) { v.Touched = true; _touched.Add(v); }
         return v;
     }
 
@@ -61,6 +61,50 @@ public sealed class Gradients<T> where T : unmanaged, IFloatingPointIeee754<T>
         if (v.Pending is null) { v.Pending = grad; v.PendingOwned = false; }
         else if (v.PendingOwned) Tensor.AddInPlace(v.Pending, grad);
         else { v.Pending = v.Pending + grad; v.PendingOwned = true; }
+    }
+
+    /// <summary>
+    /// Adds aᵀ·g to input <paramref name="i"/>'s gradient, with a (M, K), g (M, N) and the input (K, N): the weight
+    /// gradient of a product a·W. For a leaf the product is deferred: all contributions of one backward pass are
+    /// stacked along M and summed with a single large GEMM at the end (e.g. the T per-step products h_{t-1}ᵀ·da_t of
+    /// a recurrent layer become one). Both tensors are kept until then: do not modify them.
+    /// </summary>
+    public void AccumulateProduct(int i, Tensor<T> a, Tensor<T> g)
+    {
+        if (!Needs(i)) return;
+        var v = Target(i);
+        if (a.Rank != 2 || g.Rank != 2 || a.Shape[0] != g.Shape[0] || !v.Data.HasShape([a.Shape[1], g.Shape[1]]))
+            throw new InvalidOperationException($"{_node.Name}.Backward: aᵀ·g with a {a.ShapeString} and g {g.ShapeString} does not give input {i}'s shape {v.Data.ShapeString}.");
+        if (v.IsLeaf) (v.DeferredProducts ??= new()).Add((a, g));
+        else Tensor.MatMulInto(a, true, g, false, Buffer(i), accumulate: true);
+    }
+
+    /// <summary>Sums a leaf's deferred products into its pending gradient: one GEMM over the stacked contributions.</summary>
+    internal static void FlushDeferred(Variable<T> v)
+    {
+        if (v.DeferredProducts is not { Count: > 0 } list) return;
+        if (v.Pending is null) { v.Pending = new Tensor<T>(v.Data.ShapeArray); v.PendingOwned = true; }
+        else if (!v.PendingOwned) { v.Pending = v.Pending.Clone(); v.PendingOwned = true; }
+        if (list.Count == 1) { Tensor.MatMulInto(list[0].A, true, list[0].G, false, v.Pending, accumulate: true); return; }
+        int rows = 0, k = list[0].A.Shape[1], n = list[0].G.Shape[1];
+        foreach (var (a, _) in list) rows += a.Shape[0];
+        T[] aBuf = System.Buffers.ArrayPool<T>.Shared.Rent(rows * k), gBuf = System.Buffers.ArrayPool<T>.Shared.Rent(rows * n);
+        try
+        {
+            int at = 0;
+            foreach (var (a, g) in list)
+            {
+                a.AsSpan().CopyTo(aBuf.AsSpan(at * k));
+                g.AsSpan().CopyTo(gBuf.AsSpan(at * n));
+                at += a.Shape[0];
+            }
+            Tensor.MatMulInto(new Tensor<T>(aBuf, 0, [rows, k]), true, new Tensor<T>(gBuf, 0, [rows, n]), false, v.Pending, accumulate: true);
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<T>.Shared.Return(aBuf);
+            System.Buffers.ArrayPool<T>.Shared.Return(gBuf);
+        }
     }
 
     /// <summary>

@@ -54,6 +54,9 @@ public sealed partial class Variable<T> where T : unmanaged, IFloatingPointIeee7
     // Engine state during a backward pass: the gradient gathered so far and whether the engine owns its buffer.
     internal Tensor<T>? Pending;
     internal bool PendingOwned;
+    internal bool Touched;
+    // Deferred products aᵀ·g for a leaf's gradient, summed as one stacked GEMM when the backward ends.
+    internal List<(Tensor<T> A, Tensor<T> G)>? DeferredProducts;
 
     /// <summary>
     /// Back-propagates from this variable: walks the tape in reverse and accumulates into the <see cref="Grad"/> of

@@ -23,22 +23,19 @@ public sealed class LstmCell<T> : RecurrentBase<T> where T : unmanaged, IFloatin
     public (Variable<T> H, Variable<T> C) Forward(Variable<T> x, Variable<T>? h = null, Variable<T>? c = null)
     {
         Check("LstmCell.Forward", [A("x", x.Data, "N,D"), A("h", h?.Data, "N,H"), A("c", c?.Data, "N,H")], Sizes);
-        return Step(x.MatMul(Wx) + B, h, c, Wh, HiddenSize);
+        return Step(Ops.AddMatMul(B, x, Wx), h, c, Wh);
     }
 
     /// <summary>
-    /// One step from xw = x·Wx + b (N, 4H). A missing h or c is zero: h·Wh is skipped, and so are f and f ⊙ c
-    /// (c' = i ⊙ g), which changes no value and no gradient.
+    /// One step from xw = x·Wx + b (N, 4H): a = xw + h·Wh (one AddMatMul; skipped when h is missing, i.e. zero), then the
+    /// fused pointwise ops c' = f ⊙ c + i ⊙ g (<see cref="Ops.LstmCellState{T}"/>; f ⊙ c skipped for a missing c) and
+    /// h' = o ⊙ tanh(c') (<see cref="Ops.LstmCellOutput{T}"/>).
     /// </summary>
-    internal static (Variable<T> H, Variable<T> C) Step(Variable<T> xw, Variable<T>? h, Variable<T>? c, Variable<T> wh, int hidden)
+    internal static (Variable<T> H, Variable<T> C) Step(Variable<T> xw, Variable<T>? h, Variable<T>? c, Variable<T> wh)
     {
-        var a = h is null ? xw : xw + h.MatMul(wh);
-        var i = a.Narrow(1, 0, hidden).Sigmoid();
-        var o = a.Narrow(1, 2 * hidden, hidden).Sigmoid();
-        var g = a.Narrow(1, 3 * hidden, hidden).Tanh();
-        var ig = i * g;
-        var cNext = c is null ? ig : a.Narrow(1, hidden, hidden).Sigmoid() * c + ig;
-        return (o * cNext.Tanh(), cNext);
+        var a = h is null ? xw : Ops.AddMatMul(xw, h, wh);
+        var cNext = Ops.LstmCellState(a, c);
+        return (Ops.LstmCellOutput(a, cNext), cNext);
     }
 }
 
@@ -66,12 +63,13 @@ public sealed class Lstm<T> : RecurrentBase<T> where T : unmanaged, IFloatingPoi
     {
         var dims = Check("Lstm.Forward", [A("x", x.Data, "N,T,D"), A("h0", h0?.Data, "N,H"), A("c0", c0?.Data, "N,H")], Sizes);
         int steps = dims["T"];
-        var xw = x.MatMul(Wx) + B; // (N, T, 4H): the input projections of all steps in one product
+        // The input projections of all steps in one product, time-major (T, N, 4H) so each step's slice is a view.
+        var xw = Ops.AddMatMul(B, x.Permute(1, 0, 2), Wx);
         var hs = new Variable<T>[steps];
         Variable<T>? h = h0, c = c0;
         for (int t = 0; t < steps; t++)
         {
-            (h, c) = LstmCell<T>.Step(xw.Select(1, t), h, c, Wh, HiddenSize);
+            (h, c) = LstmCell<T>.Step(xw.Select(0, t), h, c, Wh);
             hs[t] = h;
         }
         return (Ops.Stack(hs, 1), h!, c!);

@@ -22,11 +22,11 @@ public sealed class RnnCell<T> : RecurrentBase<T> where T : unmanaged, IFloating
     public Variable<T> Forward(Variable<T> x, Variable<T>? h = null)
     {
         Check("RnnCell.Forward", [A("x", x.Data, "N,D"), A("h", h?.Data, "N,H")], Sizes);
-        return Step(x.MatMul(Wx) + B, h, Wh);
+        return Step(Ops.AddMatMul(B, x, Wx), h, Wh);
     }
 
-    /// <summary>tanh(xw + h·Wh) with xw = x·Wx + b already computed; a missing h is zero, so its product is skipped.</summary>
-    internal static Variable<T> Step(Variable<T> xw, Variable<T>? h, Variable<T> wh) => (h is null ? xw : xw + h.MatMul(wh)).Tanh();
+    /// <summary>tanh(xw + h·Wh) with xw = x·Wx + b already computed (one AddMatMul); a missing h is zero, so its product is skipped.</summary>
+    internal static Variable<T> Step(Variable<T> xw, Variable<T>? h, Variable<T> wh) => (h is null ? xw : Ops.AddMatMul(xw, h, wh)).Tanh();
 }
 
 /// <summary>
@@ -50,10 +50,11 @@ public sealed class Rnn<T> : RecurrentBase<T> where T : unmanaged, IFloatingPoin
     {
         var dims = Check("Rnn.Forward", [A("x", x.Data, "N,T,D"), A("h0", h0?.Data, "N,H")], Sizes);
         int steps = dims["T"];
-        var xw = x.MatMul(Wx) + B; // (N, T, H): the input projections of all steps in one product
+        // The input projections of all steps in one product, time-major (T, N, H) so each step's slice is a view.
+        var xw = Ops.AddMatMul(B, x.Permute(1, 0, 2), Wx);
         var hs = new Variable<T>[steps];
         var h = h0;
-        for (int t = 0; t < steps; t++) hs[t] = h = RnnCell<T>.Step(xw.Select(1, t), h, Wh);
+        for (int t = 0; t < steps; t++) hs[t] = h = RnnCell<T>.Step(xw.Select(0, t), h, Wh);
         return (Ops.Stack(hs, 1), h!);
     }
 }

@@ -4,7 +4,9 @@ namespace MiniTorch.Autograd.Functions;
 
 /// <summary>
 /// a·b for (M,K)·(K,N), (…,M,K)·(K,N) (one big GEMM over all leading axes) and (…,M,K)·(…,K,N).
-/// Backward: dA = dC·Bᵀ and dB = Aᵀ·dC, computed with transposed GEMMs straight into the gradient buffers.
+/// Backward: dA = dC·Bᵀ and dB = Aᵀ·dC, computed with transposed GEMMs straight into the gradient buffers; for a
+/// 2-D right operand dB goes through <see cref="Gradients{T}.AccumulateProduct"/>, so a weight used at every time step
+/// gets one large GEMM instead of T small ones.
 /// </summary>
 public sealed class MatMul<T> : Function<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
@@ -19,11 +21,7 @@ public sealed class MatMul<T> : Function<T> where T : unmanaged, IFloatingPointI
         if (_b.Rank == 2)
         {
             if (grads.Needs(0)) Tensor.MatMulInto(g, false, _b, true, grads.Buffer(0), accumulate: true);
-            if (grads.Needs(1))
-            {
-                int k = _a.Dim(-1), n = g.Dim(-1);
-                Tensor.MatMulInto(_a.Reshape(-1, k), true, g.Reshape(-1, n), false, grads.Buffer(1), accumulate: true);
-            }
+            if (grads.Needs(1)) grads.AccumulateProduct(1, _a.Reshape(-1, _a.Dim(-1)), g.Reshape(-1, g.Dim(-1)));
             return;
         }
         int m = _a.Dim(-2), kk = _a.Dim(-1), nn = _b.Dim(-1), batch = Shapes.Prod(_a.Shape, 0, _a.Rank - 2);
@@ -34,5 +32,41 @@ public sealed class MatMul<T> : Function<T> where T : unmanaged, IFloatingPointI
             if (da is not null) Tensor.MatMulInto(gi, false, _b.Reshape(batch, kk, nn).Select(0, i), true, da.Reshape(batch, m, kk).Select(0, i), true);
             if (db is not null) Tensor.MatMulInto(_a.Reshape(batch, m, kk).Select(0, i), true, gi, false, db.Reshape(batch, kk, nn).Select(0, i), true);
         }
+    }
+}
+
+/// <summary>
+/// c + a·b in one op (torch.addmm, batched over a's leading axes): c broadcasts to the product's shape (…, M, N), so a
+/// bias (N,) or a full (…, M, N) addend both work. The product is accumulated by the GEMM straight onto a copy of c,
+/// so the sum costs no extra pass. Backward: dc = g (summed back to c's shape by the engine), da = g·bᵀ,
+/// db = aᵀ·g (deferred for a leaf weight, see <see cref="Gradients{T}.AccumulateProduct"/>).
+/// </summary>
+public sealed class AddMatMul<T> : Function<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private Tensor<T> _a = null!, _b = null!;
+
+    /// <inheritdoc/>
+    protected override Tensor<T> Forward(Tensor<T>[] x)
+    {
+        var (c, a, b) = (x[0], x[1], x[2]);
+        if (a.Rank < 2 || b.Rank != 2 || a.Dim(-1) != b.Dim(0))
+            throw new ArgumentException($"AddMatMul: cannot multiply {a.ShapeString} by {b.ShapeString} (need (…,M,K)·(K,N)).");
+        var shape = a.ShapeArray;
+        shape[^1] = b.Dim(1);
+        var full = Shapes.Broadcast(c.Shape, shape, "AddMatMul");
+        if (!full.AsSpan().SequenceEqual(shape))
+            throw new ArgumentException($"AddMatMul: addend {c.ShapeString} does not broadcast to the product's shape {Shapes.Str(shape)}.");
+        _a = a; _b = b;
+        var y = c.HasShape(shape) ? c.Clone() : c.BroadcastTo(shape);
+        Tensor.MatMulInto(a, false, b, false, y, accumulate: true);
+        return y;
+    }
+
+    /// <inheritdoc/>
+    protected internal override void Backward(Tensor<T> g, Gradients<T> grads)
+    {
+        grads.Accumulate(0, g);
+        if (grads.Needs(1)) Tensor.MatMulInto(g, false, _b, true, grads.Buffer(1), accumulate: true);
+        if (grads.Needs(2)) grads.AccumulateProduct(2, _a.Reshape(-1, _a.Dim(-1)), g.Reshape(-1, g.Dim(-1)));
     }
 }

@@ -1,4 +1,5 @@
 using System.Numerics;
+using TP = System.Numerics.Tensors.TensorPrimitives;
 
 namespace MiniTorch.Autograd.Functions;
 
@@ -31,7 +32,14 @@ public sealed class Tanh<T> : Function<T> where T : unmanaged, IFloatingPointIee
     /// <inheritdoc/>
     protected override Tensor<T> Forward(Tensor<T>[] x) => _y = x[0].Tanh();
     /// <inheritdoc/>
-    protected internal override void Backward(Tensor<T> g, Gradients<T> grads) => grads.Accumulate(0, g * (T.One - _y.Square()));
+    protected internal override void Backward(Tensor<T> g, Gradients<T> grads)
+    {
+        var d = new Tensor<T>(_y.ShapeArray);
+        TP.Multiply<T>(_y.AsSpan(), _y.AsSpan(), d.AsSpan());      // y²
+        TP.Subtract<T>(T.One, d.AsSpan(), d.AsSpan());             // 1 - y²
+        TP.Multiply<T>(d.AsSpan(), g.AsSpan(), d.AsSpan());        // g (1 - y²)
+        grads.Accumulate(0, d);
+    }
 }
 
 /// <summary>σ(x) = 1/(1+e^-x); d/dx = y(1 - y).</summary>
@@ -41,7 +49,14 @@ public sealed class Sigmoid<T> : Function<T> where T : unmanaged, IFloatingPoint
     /// <inheritdoc/>
     protected override Tensor<T> Forward(Tensor<T>[] x) => _y = x[0].Sigmoid();
     /// <inheritdoc/>
-    protected internal override void Backward(Tensor<T> g, Gradients<T> grads) => grads.Accumulate(0, g * _y * (T.One - _y));
+    protected internal override void Backward(Tensor<T> g, Gradients<T> grads)
+    {
+        var d = new Tensor<T>(_y.ShapeArray);
+        TP.Multiply<T>(_y.AsSpan(), _y.AsSpan(), d.AsSpan());      // y²
+        TP.Subtract<T>(_y.AsSpan(), d.AsSpan(), d.AsSpan());       // y - y² = y (1 - y)
+        TP.Multiply<T>(d.AsSpan(), g.AsSpan(), d.AsSpan());        // g y (1 - y)
+        grads.Accumulate(0, d);
+    }
 }
 
 /// <summary>max(x, 0); d/dx = 1 where x &gt; 0, else 0.</summary>
