@@ -48,6 +48,7 @@ internal sealed class TrainCommand : ICommand
         var times = new double[iters];
         int gc0 = GC.CollectionCount(0), gc2 = GC.CollectionCount(2);
         long alloc0 = GC.GetAllocatedBytesForCurrentThread();
+        var pause0 = GC.GetTotalPauseDuration();
         for (int i = 0; i < iters; i++)
         {
             long t0 = Stopwatch.GetTimestamp();
@@ -56,10 +57,11 @@ internal sealed class TrainCommand : ICommand
         }
         double allocMb = (GC.GetAllocatedBytesForCurrentThread() - alloc0) / (double)iters / (1 << 20);
         int gen0 = GC.CollectionCount(0) - gc0, gen2 = GC.CollectionCount(2) - gc2;
+        double pauseMs = (GC.GetTotalPauseDuration() - pause0).TotalMilliseconds / iters;
         Array.Sort(times);
         double median = times[iters / 2], min = times[0];
         var inv = CultureInfo.InvariantCulture;
-        Console.WriteLine(string.Create(inv, $"train {model} {config} (N,T,D,H)=({n},{t},{d},{h}) float32 threads={threads}: {iters} steps, gen0 GCs {gen0}, gen2 GCs {gen2}, tape after step {Tape.Current.Count}"));
+        Console.WriteLine(string.Create(inv, $"train {model} {config} (N,T,D,H)=({n},{t},{d},{h}) float32 threads={threads}: {iters} steps, GCs gen0 {gen0} gen2 {gen2}, GC pause {pauseMs:F3} ms/step, tape after step {Tape.Current.Count}"));
         Console.WriteLine(string.Create(inv, $"RESULT model={model} config={config} median_ms={median:F3} min_ms={min:F3} iters={iters} alloc_mb_per_step={allocMb:F2}"));
         return 0;
     });
