@@ -18,8 +18,8 @@ public class GradientProperties
     private static Arbitrary<Tensor<double>> Positive => TensorArb.Tensor(values: ValueDomain.Positive());
     private static Arbitrary<Tensor<double>> AwayFromZero => TensorArb.Tensor(values: ValueDomain.AwayFromZero());
     private static Arbitrary<Tensor<double>> RankTwoUp => TensorArb.Tensor(ShapeOptions.Default.WithRanks(2, 4));
-    private static Arbitrary<int> Ints => ArbMap.Default.ArbFor<int>();
-    private static Arbitrary<bool> Bools => ArbMap.Default.ArbFor<bool>();
+    private static Arbitrary<int> Ints => Props.Ints;
+    private static Arbitrary<bool> Bools => Props.Bools;
 
     private static Property Check(Func<Variable<double>[], Variable<double>> f, params Tensor<double>[] inputs) =>
         GradientProperty.Check(f, inputs);
@@ -238,7 +238,7 @@ public class GradientProperties
             Tensor<double>? mask = null;
             if (masked)
             {
-                mask = rng.Integers(targetShape, 2).AsDoubles();
+                mask = Tensor.Cast<int, double>(rng.Integers(targetShape, 2));
                 mask.AsSpan()[0] = 1;
             }
             return Check(v => v[0].CrossEntropy(targets, mask, reduction), logits)
@@ -252,10 +252,4 @@ public class GradientProperties
         Prop.ForAll(TensorArb.MatMul(1, 8), Ints, (m, seed) =>
             Check(v => (v[0].MatMul(v[1]) + v[2]).Tanh().MatMul(v[3]).LogSoftmax(),
                 Normal([m.M, m.K], seed), Normal([m.K, m.N], seed + 1), Normal([m.N], seed + 2), Normal([m.N, 3], seed + 3)));
-}
-
-internal static class TensorTestExtensions
-{
-    /// <summary>An int tensor's values as float64.</summary>
-    public static Tensor<double> AsDoubles(this Tensor<int> t) => Tensor.Cast<int, double>(t);
 }
