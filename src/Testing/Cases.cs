@@ -36,10 +36,14 @@ public sealed record MatMulSizes(int M, int K, int N)
     public override string ToString() => $"({M}, {K})·({K}, {N})";
 }
 
-/// <summary>A shape change that keeps a tensor's leading slice: drop an axis (keeping index 0) or cut it to a new size.</summary>
+/// <summary>
+/// A shape change that keeps part of a tensor: drop an axis (keeping the slice at <paramref name="Start"/>) or cut it to
+/// <paramref name="NewSize"/> elements from <paramref name="Start"/> on.
+/// </summary>
 /// <param name="Axis">The axis changed.</param>
 /// <param name="NewSize">The new size, or -1 to drop the axis.</param>
-internal readonly record struct ShapeEdit(int Axis, int NewSize)
+/// <param name="Start">The first index kept.</param>
+internal readonly record struct ShapeEdit(int Axis, int NewSize, int Start = 0)
 {
     public int[] Apply(int[] shape)
     {
@@ -49,5 +53,5 @@ internal readonly record struct ShapeEdit(int Axis, int NewSize)
     }
 
     public Tensor<T> Apply<T>(Tensor<T> x) where T : unmanaged, INumber<T> =>
-        (NewSize < 0 ? x.Select(Axis, 0) : x.Narrow(Axis, 0, NewSize)).Clone();
+        (NewSize < 0 ? x.Select(Axis, Start) : x.Narrow(Axis, Start, NewSize)).Clone();
 }

@@ -11,12 +11,17 @@ public static class TensorShrink
     private static IEnumerable<int> SmallerSizes(int size, int min) =>
         new[] { min, size / 2, size - 1 }.Where(s => s >= min && s < size).Distinct();
 
+    // Keep the leading part, then the trailing part (a failure caused by a last element must survive shrinking too).
+    private static IEnumerable<int> Starts(int size, int newSize) => new[] { 0, size - newSize }.Distinct();
+
     internal static IEnumerable<ShapeEdit> Edits(int[] shape, ShapeOptions options)
     {
         if (shape.Length > options.MinRank)
-            for (int i = 0; i < shape.Length; i++) yield return new ShapeEdit(i, -1);
+            for (int i = 0; i < shape.Length; i++)
+                foreach (int start in Starts(shape[i], 1).Where(st => st >= 0)) yield return new ShapeEdit(i, -1, start);
         for (int i = 0; i < shape.Length; i++)
-            foreach (int s in SmallerSizes(shape[i], options.MinSize)) yield return new ShapeEdit(i, s);
+            foreach (int s in SmallerSizes(shape[i], options.MinSize))
+                foreach (int start in Starts(shape[i], s)) yield return new ShapeEdit(i, s, start);
     }
 
     /// <summary>Smaller shapes within <paramref name="options"/> (default <see cref="ShapeOptions.Default"/>).</summary>
@@ -27,18 +32,29 @@ public static class TensorShrink
     public static IEnumerable<Tensor<double>> Tensor(Tensor<double> x, ShapeOptions? options = null, ValueDomain? values = null) =>
         Edits(x.ShapeArray, options ?? ShapeOptions.Default).Select(e => e.Apply(x)).Concat(Values(x, values));
 
-    /// <summary>Same shape, simpler values: first every value simplified at once, then one element at a time.</summary>
+    /// <summary>
+    /// Same shape, simpler values: first every value at once (each to its simplest candidate, then each rounded to an
+    /// integer, then to one decimal, where that is simpler and inside the domain), then one element at a time.
+    /// </summary>
     public static IEnumerable<Tensor<double>> Values(Tensor<double> x, ValueDomain? values = null)
     {
         var domain = values ?? ValueDomain.Default;
-        var all = x.Clone();
-        var s = all.AsSpan();
-        bool changed = false;
-        for (int i = 0; i < s.Length; i++)
-            foreach (double c in domain.Simpler(s[i])) { s[i] = c; changed = true; break; }
-        if (changed) yield return all;
+        foreach (var pick in new Func<double, IEnumerable<double>, double?>[]
+                 {
+                     (_, simpler) => simpler.Select(c => (double?)c).FirstOrDefault(),
+                     (v, simpler) => simpler.Contains(Math.Round(v)) ? Math.Round(v) : null,
+                     (v, simpler) => simpler.Contains(Math.Round(v, 1)) ? Math.Round(v, 1) : null,
+                 })
+        {
+            var all = x.Clone();
+            var s = all.AsSpan();
+            bool changed = false;
+            for (int i = 0; i < s.Length; i++)
+                if (pick(s[i], domain.Simpler(s[i])) is double c) { s[i] = c; changed = true; }
+            if (changed) yield return all;
+        }
         for (int i = 0; i < x.Length; i++)
-            foreach (double c in domain.Simpler(x.AsSpan()[i]).Take(2))
+            foreach (double c in domain.Simpler(x.AsSpan()[i]))
             {
                 var one = x.Clone();
                 one.AsSpan()[i] = c;
@@ -50,23 +66,28 @@ public static class TensorShrink
     internal static IEnumerable<(ShapeEdit? a, ShapeEdit? b)> PairEdits(int[] a, int[] b, ShapeOptions options)
     {
         int rank = Math.Max(a.Length, b.Length), pa = rank - a.Length, pb = rank - b.Length;
+        // At aligned position j an operand of size 1 stays put (start 0); the others keep the same window.
         for (int j = 0; j < rank; j++)
         {
             bool hasA = j >= pa, hasB = j >= pb;
-            if ((!hasA || a.Length > options.MinRank) && (!hasB || b.Length > options.MinRank))
-                yield return (hasA ? new ShapeEdit(j - pa, -1) : null, hasB ? new ShapeEdit(j - pb, -1) : null);
+            int sa = hasA ? a[j - pa] : 1, sb = hasB ? b[j - pb] : 1, n = Math.Max(sa, sb);
+            if ((!hasA || a.Length > options.MinRank) && (!hasB || b.Length > options.MinRank) && n > 0)
+                foreach (int start in Starts(n, 1))
+                    yield return (hasA ? new ShapeEdit(j - pa, -1, sa == 1 ? 0 : start) : null, hasB ? new ShapeEdit(j - pb, -1, sb == 1 ? 0 : start) : null);
         }
         for (int j = 0; j < rank; j++)
         {
-            int sa = j >= pa ? a[j - pa] : 1, sb = j >= pb ? b[j - pb] : 1;
-            foreach (int t in SmallerSizes(Math.Max(sa, sb), options.MinSize))
-                if (sa != 1 || sb != 1)
-                    yield return (j >= pa && sa != 1 ? new ShapeEdit(j - pa, t) : null, j >= pb && sb != 1 ? new ShapeEdit(j - pb, t) : null);
+            int sa = j >= pa ? a[j - pa] : 1, sb = j >= pb ? b[j - pb] : 1, n = Math.Max(sa, sb);
+            if (sa != 1 || sb != 1)
+                foreach (int t in SmallerSizes(n, options.MinSize))
+                    foreach (int start in Starts(n, t))
+                        yield return (j >= pa && sa != 1 ? new ShapeEdit(j - pa, t, start) : null, j >= pb && sb != 1 ? new ShapeEdit(j - pb, t, start) : null);
             if (sa > 1 && sb > 1 && options.MinSize <= 1)
-            {
-                yield return (new ShapeEdit(j - pa, 1), null);
-                yield return (null, new ShapeEdit(j - pb, 1));
-            }
+                foreach (int start in Starts(n, 1))
+                {
+                    yield return (new ShapeEdit(j - pa, 1, start), null);
+                    yield return (null, new ShapeEdit(j - pb, 1, start));
+                }
         }
     }
 
@@ -104,7 +125,8 @@ public static class TensorShrink
         return smaller.Concat(simpler).Where(t => !duplicates || HasDuplicate(t));
     }
 
-    internal static bool HasDuplicate(Tensor<int> t) => t.AsSpan().ToArray().Distinct().Count() < t.Length;
+    /// <summary>True when some index occurs more than once in <paramref name="t"/>.</summary>
+    public static bool HasDuplicate(Tensor<int> t) => t.AsSpan().ToArray().Distinct().Count() < t.Length;
 
     /// <summary>Smaller sizes (towards <paramref name="min"/>), one dimension at a time.</summary>
     public static IEnumerable<MatMulSizes> MatMul(MatMulSizes sizes, int min = 1) =>

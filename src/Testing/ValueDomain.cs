@@ -76,15 +76,18 @@ public sealed class ValueDomain
     }
 
     /// <summary>
-    /// Simpler values than <paramref name="x"/> inside the domain, simplest first: 0, ±MinAbs, ±1, then x rounded to an
-    /// integer and to one decimal. "Simpler" means fewer decimals, then a smaller magnitude, so shrinking terminates.
+    /// Simpler values than <paramref name="x"/> inside the domain, simplest first: 0, ±MinAbs, ±1, x rounded to an
+    /// integer and to one decimal, half of x and x one step closer to 0 (integers). "Simpler" means fewer decimals, then a smaller magnitude, so shrinking terminates.
     /// </summary>
     public IEnumerable<double> Simpler(double x)
     {
         double sign = x < 0 ? -1 : 1;
         var seen = new HashSet<double>();
-        foreach (double c in new[] { 0, sign * MinAbs, sign, -sign * MinAbs, Math.Round(x), Math.Round(x, 1), Low, High })
+        foreach (double raw in new[] { 0, sign * MinAbs, sign, -sign * MinAbs, Math.Round(x), Math.Round(x, 1), Math.Truncate(x / 2), Math.Round(x) - sign, Low, High })
+        {
+            double c = raw + 0.0; // -0 becomes 0
             if (Contains(c) && IsSimpler(c, x) && seen.Add(c)) yield return c;
+        }
     }
 
     private static int Decimals(double x) => x == Math.Round(x) ? 0 : x == Math.Round(x, 1) ? 1 : 2;
