@@ -7,7 +7,7 @@ namespace MiniTorch.Tests;
 /// <summary>Runs an FsCheck property inside a [Fact] or [Theory] (throws with the shrunk case and seed on failure).</summary>
 internal static class Props
 {
-    public static void Holds(Property property, int maxTest = 50) =>
+    public static void Holds(Property property, int maxTest = 100) =>
         Check.One(Config.QuickThrowOnFailure.WithMaxTest(maxTest).WithQuietOnSuccess(true), property);
 
     public static Arbitrary<int> Ints => ArbMap.Default.ArbFor<int>();

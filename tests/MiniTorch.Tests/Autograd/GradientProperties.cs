@@ -12,7 +12,7 @@ namespace MiniTorch.Tests.Autograd;
 /// </summary>
 public class GradientProperties
 {
-    private const int Runs = 40;
+    private const int Runs = 100;
 
     private static Arbitrary<Tensor<double>> Any => TensorArb.Tensor();
     private static Arbitrary<Tensor<double>> Positive => TensorArb.Tensor(values: ValueDomain.Positive());
@@ -206,12 +206,12 @@ public class GradientProperties
 
     private static readonly ShapeOptions BatchShapes = new(1, 2, 1, 3);
 
-    [Property(MaxTest = 30)]
+    [Property(MaxTest = 60)]
     public Property MatMulBatchedTimesMatrix() =>
         Prop.ForAll(TensorArb.Shape(BatchShapes), TensorArb.MatMul(1, 6), Ints, (batch, m, seed) =>
             Check(v => v[0].MatMul(v[1]), Normal([.. batch, m.M, m.K], seed), Normal([m.K, m.N], seed + 1)));
 
-    [Property(MaxTest = 30)]
+    [Property(MaxTest = 60)]
     public Property MatMulBatchedTimesBatched() =>
         Prop.ForAll(TensorArb.Shape(BatchShapes), TensorArb.MatMul(1, 6), Ints, (batch, m, seed) =>
             Check(v => v[0].MatMul(v[1]), Normal([.. batch, m.M, m.K], seed), Normal([.. batch, m.K, m.N], seed + 1)));
