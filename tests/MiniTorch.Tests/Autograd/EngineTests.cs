@@ -194,14 +194,6 @@ public class EngineRegressionTests
         Assert.Null(mid.Grad); // intermediate results keep no gradient
     }
 
-    /// <summary>A user-defined op: x³ with dy/dx = 3x².</summary>
-    private sealed class Cube : Function<double>
-    {
-        private Tensor<double> _x = null!;
-        protected override Tensor<double> Forward(Tensor<double>[] x) { _x = x[0]; return x[0] * x[0] * x[0]; }
-        protected internal override void Backward(Tensor<double> g, Gradients<double> grads) => grads.Accumulate(0, g * _x * _x * 3.0);
-    }
-
     [Fact]
     public void AUserDefinedOpTakesPartInTheTapeAndPassesGradCheck()
     {

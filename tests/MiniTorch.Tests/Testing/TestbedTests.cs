@@ -51,6 +51,7 @@ public class TestbedTests
         foreach (var domain in new[] { ValueDomain.Default, ValueDomain.Positive(), ValueDomain.AwayFromZero(), ValueDomain.Uniform(-1, 0.5), ValueDomain.Positive(2, 2.5) })
         {
             var values = Sample(TensorGen.Tensor(values: domain), 100).SelectMany(t => t.ToArray()).ToArray();
+            Assert.All(Sample(TensorArb.Tensor([2, 3], domain).Generator, 20), t => Assert.True(t.HasShape([2, 3]) && t.ToArray().All(domain.Contains)));
             Assert.All(values, v => Assert.True(domain.Contains(v), $"{v} not in {domain}"));
             Assert.True(values.Distinct().Count() > values.Length / 2, "values vary");
         }
@@ -181,18 +182,13 @@ public class TestbedTests
     // ---- the gradient property ----
 
     /// <summary>x³ with a wrong derivative, 2.9x² instead of 3x².</summary>
-    private sealed class BadCube : Function<double>
-    {
-        private Tensor<double> _x = null!;
-        protected override Tensor<double> Forward(Tensor<double>[] x) { _x = x[0]; return x[0] * x[0] * x[0]; }
-        protected internal override void Backward(Tensor<double> g, Gradients<double> grads) => grads.Accumulate(0, g * _x * _x * 2.9);
-    }
+    private static Cube BadCube() => new(2.9);
 
     [Fact]
     public void AWrongGradientFailsWithShapesReportShrunkCaseAndSeed()
     {
         var ex = Assert.ThrowsAny<Exception>(() => Check.One(Config.QuickThrowOnFailure.WithMaxTest(20),
-            Prop.ForAll(TensorArb.BroadcastPair(), p => GradientProperty.Check(v => new BadCube().Apply(v[0]) * v[1], p.A, p.B))));
+            Prop.ForAll(TensorArb.BroadcastPair(), p => GradientProperty.Check(v => BadCube().Apply(v[0]) * v[1], p.A, p.B))));
         string m = ex.Message;
         Assert.Contains("gradient check failed", m);
         Assert.Contains("for inputs of shapes (", m);
@@ -208,7 +204,7 @@ public class TestbedTests
     public void AssertThrowsAReadableGradCheckExceptionAndPassesCorrectOps()
     {
         var x = new Rng(1).Normal<double>([2, 3]);
-        var ex = Assert.Throws<GradCheckException>(() => GradientProperty.Assert(v => new BadCube().Apply(v[0]), [x]));
+        var ex = Assert.Throws<GradCheckException>(() => GradientProperty.Assert(v => BadCube().Apply(v[0]), [x]));
         Assert.Contains("shapes (2, 3)", ex.Message);
         Assert.Contains("scaled_error", ex.Message);
         var report = GradientProperty.Assert(v => v[0].Square().Sum(), [x]);
