@@ -61,7 +61,7 @@ public static class ClipGrad
         foreach (var p in parameters)
         {
             if (p?.Grad is not { } g || g.Length == 0) continue;
-            if (inf) total = T.MaxMagnitudeNumber(total, TP.MaxMagnitude<T>(g.AsSpan()));
+            if (inf) total = T.Max(total, T.Abs(TP.MaxMagnitude<T>(g.AsSpan())));  // NaN propagates
             else total += TP.SumOfSquares<T>(g.AsSpan());
         }
         if (!inf) total = T.Sqrt(total);
