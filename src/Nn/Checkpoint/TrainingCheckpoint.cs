@@ -55,16 +55,17 @@ public static class TrainingCheckpoint
             if (optimizer is not null) CheckpointExtensions.CheckOptimizerName(path, file.Metadata, optimizer);
             all = file.ReadAll<T>();
         }
-        var model_ = new Dictionary<string, Tensor<T>>(StringComparer.Ordinal);
+        var modelState = new Dictionary<string, Tensor<T>>(StringComparer.Ordinal);
         var optim = new Dictionary<string, Tensor<T>>(StringComparer.Ordinal);
         var sched = new Dictionary<string, Tensor<T>>(StringComparer.Ordinal);
         foreach (var (k, v) in all)
         {
-            if (k.StartsWith(ModelPrefix, StringComparison.Ordinal)) model_[k[ModelPrefix.Length..]] = v;
+            if (k.StartsWith(ModelPrefix, StringComparison.Ordinal)) modelState[k[ModelPrefix.Length..]] = v;
             else if (k.StartsWith(OptimizerPrefix, StringComparison.Ordinal)) optim[k[OptimizerPrefix.Length..]] = v;
             else if (k.StartsWith(SchedulerPrefix, StringComparison.Ordinal)) sched[k[SchedulerPrefix.Length..]] = v;
             else if (strict) throw new CheckpointException(path, k, $"the name has none of the prefixes {ModelPrefix}, {OptimizerPrefix}, {SchedulerPrefix}.");
         }
+        if (modelState.Count == 0) throw new CheckpointException(path, null, $"the file holds no model parameters (no '{ModelPrefix}' keys).");
         try
         {
             Optimizer<T>.PreparedState? optimState = null;
@@ -79,7 +80,7 @@ public static class TrainingCheckpoint
                 if (sched.Count == 0) throw new CheckpointException(path, null, "the file holds no scheduler state (no 'sched.' keys).");
                 schedState = scheduler.ValidateStateDict(sched);
             }
-            model.LoadStateDict(model_, strict);
+            model.LoadStateDict(modelState, strict);
             optimState?.Apply();
             schedState?.Invoke();
         }
