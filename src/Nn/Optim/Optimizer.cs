@@ -61,9 +61,9 @@ public abstract class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
         _paramSteps = new long[_parameters.Length];
         _buffers = new Tensor<T>?[bufferNames.Length][];
         for (int b = 0; b < bufferNames.Length; b++) _buffers[b] = new Tensor<T>?[_parameters.Length];
-        int max = _parameters.Max(p => p.Length);
-        _scratch1 = new T[max];
-        _scratch2 = new T[max];
+        int scratch = Math.Min(ChunkLength, _parameters.Max(p => p.Length));
+        _scratch1 = new T[scratch];
+        _scratch2 = new T[scratch];
     }
 
     /// <summary>The optimizer's name in messages (the class name, e.g. "Adam").</summary>
@@ -181,10 +181,16 @@ public abstract class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
     protected Span<T> Buffer(int buffer, int index) =>
         (_buffers[buffer][index] ??= new Tensor<T>(_parameters[index].Data.ShapeArray)).AsSpan();
 
-    /// <summary>First scratch span of <paramref name="length"/> elements (shared, allocated once).</summary>
+    /// <summary>
+    /// The block length in which updates run: every kernel of a rule is applied to one block of a few KB before the
+    /// next, so the parameter, gradient and buffers stream through memory once per step instead of once per kernel.
+    /// </summary>
+    protected const int ChunkLength = 1024;
+
+    /// <summary>First scratch span of <paramref name="length"/> &lt;= <see cref="ChunkLength"/> elements (shared, allocated once).</summary>
     protected Span<T> Scratch1(int length) => _scratch1.AsSpan(0, length);
 
-    /// <summary>Second scratch span of <paramref name="length"/> elements (shared, allocated once).</summary>
+    /// <summary>Second scratch span of <paramref name="length"/> &lt;= <see cref="ChunkLength"/> elements (shared, allocated once).</summary>
     protected Span<T> Scratch2(int length) => _scratch2.AsSpan(0, length);
 
     /// <summary>
