@@ -48,13 +48,7 @@ public sealed class Adagrad<T> : Optimizer<T> where T : unmanaged, IFloatingPoin
         {
             int n = Math.Min(ChunkLength, p.Length - o);
             Span<T> pc = p.Slice(o, n), mem = memAll.Slice(o, n), t = Scratch2(n);
-            ReadOnlySpan<T> d = g.Slice(o, n);
-            if (wd != T.Zero)
-            {
-                var s = Scratch1(n);
-                TP.MultiplyAdd(pc, wd, d, s);
-                d = s;
-            }
+            ReadOnlySpan<T> d = WithWeightDecay(g.Slice(o, n), pc, wd);
             TP.MultiplyAdd(d, d, mem, mem);          // mem += d²
             TP.Add(mem, eps, t);
             TP.Sqrt(t, t);

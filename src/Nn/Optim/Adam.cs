@@ -60,13 +60,7 @@ public sealed class Adam<T> : Optimizer<T> where T : unmanaged, IFloatingPointIe
         {
             int n = Math.Min(ChunkLength, p.Length - o);
             Span<T> pc = p.Slice(o, n), m = mAll.Slice(o, n), v = vAll.Slice(o, n), t = Scratch2(n);
-            ReadOnlySpan<T> d = g.Slice(o, n);
-            if (wd != T.Zero)
-            {
-                var s = Scratch1(n);
-                TP.MultiplyAdd(pc, wd, d, s);                      // g + λ·p
-                d = s;
-            }
+            ReadOnlySpan<T> d = WithWeightDecay(g.Slice(o, n), pc, wd);
             TP.Lerp(m, d, T.One - b1, m);                          // m + (1-β1)(d - m) = β1·m + (1-β1)·d
             TP.Multiply(v, b2, v);
             TP.Multiply(d, T.One - b2, t);

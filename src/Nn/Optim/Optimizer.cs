@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Numerics;
+using TP = System.Numerics.Tensors.TensorPrimitives;
 
 namespace MiniTorch.Nn.Optim;
 
@@ -186,6 +187,18 @@ public abstract class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// next, so the parameter, gradient and buffers stream through memory once per step instead of once per kernel.
     /// </summary>
     protected const int ChunkLength = 1024;
+
+    /// <summary>
+    /// The gradient with PyTorch's L2 weight decay added, <c>g + λ·p</c>, in the first scratch span (or
+    /// <paramref name="g"/> itself when λ is 0); the gradient is not modified.
+    /// </summary>
+    protected ReadOnlySpan<T> WithWeightDecay(ReadOnlySpan<T> g, ReadOnlySpan<T> p, T weightDecay)
+    {
+        if (weightDecay == T.Zero) return g;
+        var s = Scratch1(g.Length);
+        TP.MultiplyAdd(p, weightDecay, g, s);
+        return s;
+    }
 
     /// <summary>First scratch span of <paramref name="length"/> &lt;= <see cref="ChunkLength"/> elements (shared, allocated once).</summary>
     protected Span<T> Scratch1(int length) => _scratch1.AsSpan(0, length);

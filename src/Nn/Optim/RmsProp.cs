@@ -78,13 +78,7 @@ public sealed class RmsProp<T> : Optimizer<T> where T : unmanaged, IFloatingPoin
         {
             int n = Math.Min(ChunkLength, p.Length - o);
             Span<T> pc = p.Slice(o, n), v = vAll.Slice(o, n), t = Scratch2(n);
-            ReadOnlySpan<T> d = g.Slice(o, n);
-            if (wd != T.Zero)
-            {
-                var s = Scratch1(n);
-                TP.MultiplyAdd(pc, wd, d, s);
-                d = s;
-            }
+            ReadOnlySpan<T> d = WithWeightDecay(g.Slice(o, n), pc, wd);
             TP.Multiply(v, alpha, v);
             TP.Multiply(d, T.One - alpha, t);
             TP.MultiplyAdd(t, d, v, v);                  // α·v + (1-α)·d·d

@@ -68,13 +68,7 @@ public sealed class Sgd<T> : Optimizer<T> where T : unmanaged, IFloatingPointIee
         {
             int n = Math.Min(ChunkLength, p.Length - o);
             var pc = p.Slice(o, n);
-            ReadOnlySpan<T> d = g.Slice(o, n);
-            if (wd != T.Zero)
-            {
-                var s = Scratch1(n);
-                TP.MultiplyAdd(pc, wd, d, s);          // g + λ·p
-                d = s;
-            }
+            ReadOnlySpan<T> d = WithWeightDecay(g.Slice(o, n), pc, wd);
             if (mu != T.Zero)
             {
                 var buf = buffer.Slice(o, n);
