@@ -4,6 +4,12 @@ namespace MiniTorch.Testing;
 /// The ranks and axis sizes the shape generators draw from (inclusive ranges). The default, rank 1-4 with sizes 1-5,
 /// keeps every generated tensor at 625 elements or fewer, so a gradient check by central differences stays cheap.
 /// </summary>
+/// <example>
+/// <code>
+/// TensorArb.Tensor(ShapeOptions.Default.WithRanks(2, 4));   // matrices and up
+/// TensorArb.Shape(new ShapeOptions(1, 2, 1, 3));            // small batch shapes
+/// </code>
+/// </example>
 public sealed record ShapeOptions
 {
     /// <summary>Rank 1-4, sizes 1-5.</summary>

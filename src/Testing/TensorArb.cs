@@ -8,6 +8,14 @@ namespace MiniTorch.Testing;
 /// <see cref="TensorShrink"/>'s shrinkers. Use them with <c>Prop.ForAll</c>; for <c>[Property]</c> parameters see
 /// <see cref="MiniTorchArbitraries"/>.
 /// </summary>
+/// <example>
+/// <code>
+/// // Log wants positive inputs; a divisor wants values away from zero; shapes can be narrowed.
+/// Prop.ForAll(TensorArb.Tensor(values: ValueDomain.Positive()), x =&gt; GradientProperty.Check(v =&gt; v[0].Log(), x));
+/// Prop.ForAll(TensorArb.BroadcastPair(b: ValueDomain.AwayFromZero()), p =&gt; GradientProperty.Check(v =&gt; v[0] / v[1], p.A, p.B));
+/// Prop.ForAll(TensorArb.Tensor(new ShapeOptions(minRank: 2, maxRank: 3)), x =&gt; ...);
+/// </code>
+/// </example>
 public static class TensorArb
 {
     /// <summary>Shapes within <paramref name="options"/> (default rank 1-4, sizes 1-5).</summary>
@@ -44,6 +52,12 @@ public static class TensorArb
 /// <c>[Property(Arbitrary = [typeof(MiniTorchArbitraries)])]</c>: a <see cref="Tensor{T}"/> of double parameter is a
 /// normal-valued tensor of rank 1-4 with sizes 1-5, a <see cref="TensorPair"/> a broadcast-compatible pair, and so on.
 /// </summary>
+/// <example>
+/// <code>
+/// [Property(Arbitrary = [typeof(MiniTorchArbitraries)], MaxTest = 50)]
+/// public Property MulGradient(TensorPair p) =&gt; GradientProperty.Check(v =&gt; v[0] * v[1], p.A, p.B);
+/// </code>
+/// </example>
 public static class MiniTorchArbitraries
 {
     /// <summary>float64 tensors, rank 1-4, sizes 1-5, N(0,1) values clipped to ±4.</summary>

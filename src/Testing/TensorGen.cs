@@ -9,6 +9,16 @@ namespace MiniTorch.Testing;
 /// reproduces the same tensors. These generators do not shrink; <see cref="TensorArb"/> pairs them with
 /// <see cref="TensorShrink"/>.
 /// </summary>
+/// <example>
+/// A case whose parts depend on each other (indices into the axis of a generated tensor), with a shrinker built from
+/// <see cref="TensorShrink"/>'s pieces:
+/// <code>
+/// var gen = from x in TensorGen.Tensor()
+///           from idx in TensorGen.Indices(x.Dim(0), duplicates: true)
+///           select (x, idx);
+/// var arb = Arb.From(gen, c =&gt; TensorShrink.Indices(c.idx, duplicates: true).Select(i =&gt; (c.x, i)));
+/// </code>
+/// </example>
 public static class TensorGen
 {
     /// <summary>The default shapes of index tensors: rank 1-2, sizes 1-5.</summary>

@@ -6,6 +6,11 @@ namespace MiniTorch.Testing;
 /// the ones it had; values shrink inside their <see cref="ValueDomain"/> (see <see cref="ValueDomain.Simpler"/>).
 /// Every candidate satisfies the same constraints as the generator's output (ranges, broadcasting, duplicates).
 /// </summary>
+/// <example>
+/// <code>
+/// Arb.From(TensorGen.Tensor(values: ValueDomain.Positive()), x =&gt; TensorShrink.Tensor(x, values: ValueDomain.Positive()));
+/// </code>
+/// </example>
 public static class TensorShrink
 {
     private static IEnumerable<int> SmallerSizes(int size, int min) =>

@@ -8,6 +8,13 @@ namespace MiniTorch.Testing;
 /// values away from 0 so a central difference does not straddle a pole or a kink).
 /// Shrinking stays inside the domain and moves towards simple values (0, ±1, few decimals).
 /// </summary>
+/// <example>
+/// <code>
+/// TensorArb.Tensor(values: ValueDomain.Positive(0.5, 3));        // Log, Sqrt, Pow
+/// TensorArb.BroadcastPair(b: ValueDomain.AwayFromZero(0.5, 3));  // a / b
+/// TensorArb.Tensor(values: ValueDomain.Normal(std: 3, clip: 12)); // wider logits
+/// </code>
+/// </example>
 public sealed class ValueDomain
 {
     private readonly double _std;   // > 0: normal samples with this standard deviation, clipped to [Low, High]

@@ -227,6 +227,21 @@ public class TestbedTests
         GradientProperty.Check(v => (v[0].Tanh().Sum() * v[1].Sum()).Sigmoid(), x, p.A)
             .And(p.A.Rank >= 1 && Shapes.Broadcast(p.A.Shape, p.B.Shape, "test").Length >= 1 && m.M is >= 1 and <= 17);
 
+    [Fact]
+    public void ADependentCaseComposesFromThePieces()
+    {
+        // The example in TensorGen's documentation: indices into the first axis of a generated tensor.
+        var gen = from x in TensorGen.Tensor()
+                  from idx in TensorGen.Indices(x.Dim(0), duplicates: true)
+                  select (x, idx);
+        var arb = Arb.From(gen, c => TensorShrink.Indices(c.idx, duplicates: true).Select(i => (c.x, i)));
+        Props.Holds(Prop.ForAll(arb, c =>
+        {
+            Assert.All(c.idx.ToArray(), i => Assert.InRange(i, 0, c.x.Dim(0) - 1));
+            return GradientProperty.Check(v => v[0].IndexSelect(0, c.idx).Tanh(), c.x);
+        }), 30);
+    }
+
     // ---- parameter fitting and options ----
 
     [Fact]
