@@ -256,6 +256,25 @@ public class EngineRegressionTests
         Assert.Equal([7.0, 7.0], b.Grad!.ToArray()); // nothing changed, not even the gradient that was ready
     }
 
+    [Fact]
+    public void IndependentGraphsOnOneThreadBackpropagateInCreationOrder()
+    {
+        var a = Tensor.FromArray([1.0, 2.0]).RequiresGrad();
+        var first = a.Square().Sum();
+        var second = (a * 3.0).Sum();
+        first.Backward();
+        second.Backward();
+        Assert.Equal([2.0 + 3, 4.0 + 3], a.Grad!.ToArray());
+
+        // The other way round the later Backward has freed the earlier graph too; the message says so and what to do.
+        var early = a.Square().Sum();
+        var late = (a * 3.0).Sum();
+        late.Backward();
+        var ex = Assert.Throws<InvalidOperationException>(() => early.Backward());
+        Assert.Contains("retainGraph", ex.Message);
+        Assert.Contains("in the order they were computed", ex.Message);
+    }
+
     /// <summary>An op that delivers its first input's gradient, then fails (as a buggy user op might).</summary>
     private sealed class FailsHalfway : Function<double>
     {
