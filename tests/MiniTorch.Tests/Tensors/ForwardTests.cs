@@ -220,6 +220,34 @@ public class ForwardTests
             Reference.Close(c0 + c, into, 1e-14, scale + Reference.Map(c0, Math.Abs), "MatMulInto accumulate");
         }), 60);
 
+    /// <summary>Sizes around the block and vector widths a blocked GEMM kernel is likely to use, where edge handling breaks.</summary>
+    private static readonly Arbitrary<MatMulSizes> EdgeSizes = Arb.From(
+        from m in Gen.Elements(1, 7, 8, 9, 31, 32, 33, 63, 64, 65, 97, 130)
+        from k in Gen.Elements(1, 3, 16, 17, 63, 64, 65, 129, 257)
+        from n in Gen.Elements(1, 4, 8, 15, 16, 17, 33, 64, 65, 100)
+        select new MatMulSizes(m, k, n),
+        s => TensorShrink.MatMul(s));
+
+    [Fact]
+    public void MatMulAtBlockEdgeSizesMatchesTheTripleLoopInEveryLayout() =>
+        Props.Holds(Prop.ForAll(EdgeSizes, Props.Ints, Arb.Zip(Props.Bools, Props.Bools), (m, seed, trans) =>
+        {
+            var (ta, tb) = trans;
+            // The textbook bound for a K-term dot product: |error| <= K·u·Σ|a·b| (u = 2^-53, 2^-24), with slack of 2 terms.
+            double tol64 = (m.K + 2) * Math.ScaleB(1, -53), tol32 = (m.K + 2) * Math.ScaleB(1, -24);
+            var a = Normal(ta ? [m.K, m.M] : [m.M, m.K], seed);
+            var b = Normal(tb ? [m.N, m.K] : [m.K, m.N], seed + 1);
+            var (c, scale) = ReferenceMatMul(a, b, ta, tb);
+            var into = Normal([m.M, m.N], seed + 2);
+            Tensor.MatMulInto(a, ta, b, tb, into, accumulate: false);
+            Reference.Close(c, into, tol64, scale, $"MatMulInto {m} transA={ta} transB={tb}");
+            if (!ta && !tb) Reference.Close(c, a.MatMul(b), tol64, scale, $"MatMul {m}");
+            var (c32, scale32) = ReferenceMatMul(a.ToFloat().ToDouble(), b.ToFloat().ToDouble(), ta, tb);
+            var into32 = new Tensor<float>(m.M, m.N);
+            Tensor.MatMulInto(a.ToFloat(), ta, b.ToFloat(), tb, into32, accumulate: false);
+            Reference.Close(c32, into32.ToDouble(), tol32, scale32, $"float32 MatMulInto {m} transA={ta} transB={tb}");
+        }), 25);
+
     [Fact]
     public void BatchedMatMulIsAProductPerBatchEntry() =>
         Props.Holds(Prop.ForAll(TensorArb.Shape(new ShapeOptions(1, 2, 1, 3)), TensorArb.MatMul(1, 8), Arb.Zip(Props.Ints, Props.Bools), (batch, m, how) =>
