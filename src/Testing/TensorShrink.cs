@@ -2,8 +2,8 @@ namespace MiniTorch.Testing;
 
 /// <summary>
 /// Shrinkers: for a failing case, smaller or simpler candidates, most aggressive first. A shape shrinks by dropping an
-/// axis (keeping its index-0 slice) or cutting an axis to a smaller leading slice, so a tensor's remaining values are
-/// the ones it had; values shrink inside their <see cref="ValueDomain"/> (see <see cref="ValueDomain.Simpler"/>).
+/// axis (keeping its first or last slice) or cutting an axis to a smaller leading or trailing window, so a tensor's
+/// remaining values are the ones it had; values shrink inside their <see cref="ValueDomain"/> (see <see cref="ValueDomain.Simpler"/>).
 /// Every candidate satisfies the same constraints as the generator's output (ranges, broadcasting, duplicates).
 /// </summary>
 /// <example>
@@ -23,7 +23,8 @@ public static class TensorShrink
     {
         if (shape.Length > options.MinRank)
             for (int i = 0; i < shape.Length; i++)
-                foreach (int start in Starts(shape[i], 1).Where(st => st >= 0)) yield return new ShapeEdit(i, -1, start);
+                if (shape[i] > 0) // an empty axis has no slice to keep
+                    foreach (int start in Starts(shape[i], 1)) yield return new ShapeEdit(i, -1, start);
         for (int i = 0; i < shape.Length; i++)
             foreach (int s in SmallerSizes(shape[i], options.MinSize))
                 foreach (int start in Starts(shape[i], s)) yield return new ShapeEdit(i, s, start);
@@ -75,14 +76,14 @@ public static class TensorShrink
         for (int j = 0; j < rank; j++)
         {
             bool hasA = j >= pa, hasB = j >= pb;
-            int sa = hasA ? a[j - pa] : 1, sb = hasB ? b[j - pb] : 1, n = Math.Max(sa, sb);
-            if ((!hasA || a.Length > options.MinRank) && (!hasB || b.Length > options.MinRank) && n > 0)
+            int sa = hasA ? a[j - pa] : 1, sb = hasB ? b[j - pb] : 1, n = sa == 1 ? sb : sa; // the broadcast size
+            if ((!hasA || a.Length > options.MinRank) && (!hasB || b.Length > options.MinRank) && sa > 0 && sb > 0)
                 foreach (int start in Starts(n, 1))
                     yield return (hasA ? new ShapeEdit(j - pa, -1, sa == 1 ? 0 : start) : null, hasB ? new ShapeEdit(j - pb, -1, sb == 1 ? 0 : start) : null);
         }
         for (int j = 0; j < rank; j++)
         {
-            int sa = j >= pa ? a[j - pa] : 1, sb = j >= pb ? b[j - pb] : 1, n = Math.Max(sa, sb);
+            int sa = j >= pa ? a[j - pa] : 1, sb = j >= pb ? b[j - pb] : 1, n = sa == 1 ? sb : sa;
             if (sa != 1 || sb != 1)
                 foreach (int t in SmallerSizes(n, options.MinSize))
                     foreach (int start in Starts(n, t))

@@ -10,11 +10,12 @@ namespace MiniTorch.Tests.Testing;
 /// <summary>The testbed itself: generators stay in range, shrinkers keep every constraint, failures read well.</summary>
 public class TestbedTests
 {
-    private static T[] Sample<T>(Gen<T> gen, int count = 300, ulong seed = 11) => gen.Sample(10, new Rnd(seed), count);
+    private static T[] Sample<T>(Gen<T> gen, int count = 300, ulong seed = 11) => gen.Sample(count, new Rnd(seed), 10);
 
     private static int Numel(int[] shape) => shape.Aggregate(1, (p, s) => p * s);
 
     private static readonly ShapeOptions Custom = new(2, 3, 2, 7);
+    private static readonly ShapeOptions WithEmpty = new(0, 3, 0, 3); // scalars and empty axes
 
     [Fact]
     public void ShapesStayWithinTheirOptionsAndCoverThem()
@@ -103,13 +104,13 @@ public class TestbedTests
     [Fact]
     public void TensorShrinkCandidatesAreSmallerAndKeepTheConstraints()
     {
-        foreach (var (options, domain) in new[] { (ShapeOptions.Default, ValueDomain.Positive()), (Custom, ValueDomain.AwayFromZero()), (ShapeOptions.Default, ValueDomain.Default) })
+        foreach (var (options, domain) in new[] { (ShapeOptions.Default, ValueDomain.Positive()), (Custom, ValueDomain.AwayFromZero()), (ShapeOptions.Default, ValueDomain.Default), (WithEmpty, ValueDomain.Default) })
             foreach (var x in Sample(TensorGen.Tensor(options, domain), 40))
                 foreach (var c in TensorShrink.Tensor(x, options, domain))
                 {
                     Assert.True(options.Allows(c.Shape), $"{c.ShapeString} outside {options}");
                     Assert.All(c.ToArray(), v => Assert.True(domain.Contains(v), $"{v} outside {domain}"));
-                    Assert.True(c.Length < x.Length || c.Rank < x.Rank || (c.SameShape(x) && !c.ToArray().SequenceEqual(x.ToArray())), "a candidate must be smaller");
+                    Assert.True(c.Length < x.Length || c.Rank < x.Rank || c.ShapeArray.Sum() < x.ShapeArray.Sum() || (c.SameShape(x) && !c.ToArray().SequenceEqual(x.ToArray())), "a candidate must be smaller");
                 }
     }
 
@@ -138,6 +139,8 @@ public class TestbedTests
             }
         foreach (var s in Sample(TensorGen.BroadcastShapes(), 100))
             Assert.All(TensorShrink.Broadcast(s), c => Shapes.Broadcast(c.A, c.B, "test"));
+        foreach (var p in Sample(TensorGen.BroadcastPair(WithEmpty), 100))
+            Assert.All(TensorShrink.Pair(p, WithEmpty), c => Assert.True(WithEmpty.Allows(c.A.Shape) && WithEmpty.Allows(c.B.Shape) && Shapes.Broadcast(c.A.Shape, c.B.Shape, "test").Length >= 0));
     }
 
     [Fact]
@@ -240,6 +243,17 @@ public class TestbedTests
             Assert.All(c.idx.ToArray(), i => Assert.InRange(i, 0, c.x.Dim(0) - 1));
             return GradientProperty.Check(v => v[0].IndexSelect(0, c.idx).Tanh(), c.x);
         }), 30);
+    }
+
+    [Fact]
+    public void ScalarsAndEmptyTensorsCanBeGeneratedAndChecked()
+    {
+        var tensors = Sample(TensorGen.Tensor(WithEmpty), 200);
+        Assert.Contains(tensors, t => t.Rank == 0);
+        Assert.Contains(tensors, t => t.Length == 0);
+        Props.Holds(Prop.ForAll(TensorArb.BroadcastPair(WithEmpty), p =>
+            GradientProperty.Check(v => (v[0] * v[1]).Tanh() + v[0], p.A, p.B)), 100);
+        Props.Holds(Prop.ForAll(TensorArb.Tensor(WithEmpty), x => GradientProperty.Check(v => v[0].Sum() * v[0].Exp(), x)), 100);
     }
 
     // ---- parameter fitting and options ----
