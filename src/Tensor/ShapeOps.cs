@@ -53,6 +53,16 @@ public static partial class Tensor
         return x.Permute(axes);
     }
 
+    /// <summary>
+    /// The view (∏ leading sizes, last size) of a tensor of rank ≥ 1, e.g. (N, T, K) → (N·T, K). The row count is
+    /// explicit, so it also works when the last size is 0 (where Reshape(-1, 0) would be ambiguous).
+    /// </summary>
+    public static Tensor<T> AsMatrix<T>(this Tensor<T> x) where T : unmanaged, INumber<T>
+    {
+        if (x.Rank == 0) throw new ArgumentException("AsMatrix: needs rank >= 1, got a scalar.");
+        return x.Reshape(Shapes.Prod(x.Shape, 0, x.Rank - 1), x.Shape[^1]);
+    }
+
     /// <summary>Inserts an axis of size 1 at <paramref name="axis"/> (a view).</summary>
     public static Tensor<T> Unsqueeze<T>(this Tensor<T> x, int axis) where T : unmanaged, INumber<T>
     {
@@ -118,7 +128,15 @@ public static partial class Tensor
         int length = src.Rank == dst.Rank ? src.Shape[ax] : 1;
         CheckNarrow(dst, ax, start, length, "AddToNarrow");
         var (outer, n, inner) = AroundAxis(dst.Shape, ax);
-        if (src.Length != outer * length * inner)
+        // The source is the narrowed slice (axis kept with size length) or the selected one (axis removed).
+        bool fits = true;
+        for (int i = 0, j = 0; fits && i < dst.Rank; i++)
+        {
+            if (i == ax && src.Rank < dst.Rank) continue;
+            fits = i == ax || src.Shape[j] == dst.Shape[i];
+            j++;
+        }
+        if (!fits)
             throw new ArgumentException($"AddToNarrow: source {src.ShapeString} does not fit {dst.ShapeString} at axis {axis}.");
         var d = dst.AsSpan();
         ReadOnlySpan<T> s = src.AsSpan();
@@ -208,7 +226,7 @@ public static partial class Tensor
         var (outer, n, inner) = AroundAxis(dst.Shape, ax);
         ReadOnlySpan<int> idx = indices.AsSpan();
         CheckIndices(idx, n, "IndexAdd", dst.ShapeString, axis);
-        if (src.Length != outer * idx.Length * inner)
+        if (!src.HasShape([.. dst.Shape[..ax], .. indices.Shape, .. dst.Shape[(ax + 1)..]]))
             throw new ArgumentException($"IndexAdd: source {src.ShapeString} does not match destination {dst.ShapeString} with indices {indices.ShapeString} on axis {axis}.");
         var d = dst.AsSpan();
         ReadOnlySpan<T> s = src.AsSpan();

@@ -21,7 +21,7 @@ public sealed class MatMul<T> : Function<T> where T : unmanaged, IFloatingPointI
         if (_b.Rank == 2)
         {
             if (grads.Needs(0)) Tensor.MatMulInto(g, false, _b, true, grads.Buffer(0), accumulate: true);
-            if (grads.Needs(1)) grads.AccumulateProduct(1, _a.Reshape(-1, _a.Dim(-1)), g.Reshape(-1, g.Dim(-1)));
+            if (grads.Needs(1)) grads.AccumulateProduct(1, _a.AsMatrix(), g.AsMatrix());
             return;
         }
         int m = _a.Dim(-2), kk = _a.Dim(-1), nn = _b.Dim(-1), batch = Shapes.Prod(_a.Shape, 0, _a.Rank - 2);
@@ -67,6 +67,6 @@ public sealed class AddMatMul<T> : Function<T> where T : unmanaged, IFloatingPoi
     {
         grads.Accumulate(0, g);
         if (grads.Needs(1)) Tensor.MatMulInto(g, false, _b, true, grads.Buffer(1), accumulate: true);
-        if (grads.Needs(2)) grads.AccumulateProduct(2, _a.Reshape(-1, _a.Dim(-1)), g.Reshape(-1, g.Dim(-1)));
+        if (grads.Needs(2)) grads.AccumulateProduct(2, _a.AsMatrix(), g.AsMatrix());
     }
 }
