@@ -4,10 +4,11 @@ namespace MiniTorch;
 
 /// <summary>
 /// The blocked loop nest of <see cref="Gemm"/> (the Goto/BLIS scheme). K is cut into KC-deep slices and N into
-/// NC-wide column blocks. For a slice, op(B) is packed into NR-column panels (KC×NR, kept in L1 while it is used) and
-/// each MC-tall row block of op(A) into MR-row panels (kept in L2), and every MR×NR tile of C gets the slice's
-/// contribution from a register-tile kernel. Operands that the kernels can stream in place are not packed: a
-/// transposed A (its MR values per k are contiguous), and for moderate sizes a plain A (read row by row) and a plain B.
+/// NC-wide column blocks. For a slice, op(B) is packed into NR-column panels (KC×NR, kept in L1 while it is used), the
+/// rows of op(A) are taken in MC-tall blocks (kept in L2), and every MR×NR tile of C gets the slice's
+/// contribution from a register-tile kernel. Operands that the kernels can stream in place are not packed: op(A) is
+/// always read in place (MR rows of a plain A, or MR contiguous values per k of a transposed one; only a last partial
+/// panel is packed), and a plain B is read in place while K·N is small enough for its rows to stay in cache.
 /// <para>
 /// Threads split C into tasks: ranges of rows, or ranges of column panels when op(A) has few rows. Row tasks share the
 /// packed B: each panel is packed by whichever task needs it first, the others wait for it, so one product costs one
@@ -39,8 +40,12 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
     /// <summary>Most elements of packed B held at once (the K slices of one column block are packed together).</summary>
     internal static long MaxPackedB = Env("GEMM_MAXPB", 4 << 20);
 
-    internal static int DirectAMode = Env("GEMM_DIRECTA", 2), DirectBMode = Env("GEMM_DIRECTB", 2);
-    internal static long DirectLimit = Env("GEMM_DIRECTLIM", 1 << 19);
+    internal static int TasksPerThread = Env("GEMM_TPT", 1);
+
+    internal static int DirectBMode = Env("GEMM_DIRECTB", 2);
+
+    /// <summary>A plain B with at most this many elements (K·N) is read in place rather than packed.</summary>
+    internal static long DirectBLimit = Env("GEMM_DIRECTLIM", 1 << 19);
 
     private static int Env(string name, int dflt) => int.TryParse(Environment.GetEnvironmentVariable(name), out int v) ? v : dflt;
 
@@ -57,13 +62,9 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
     internal static int ThreadsFor(int m, int n, int k, int maxThreads) =>
         (long)m * n * k < ParallelMinWork ? 1 : Math.Max(1, maxThreads);
 
-    /// <summary>Whether a plain (not transposed) A is read in place rather than packed.</summary>
-    private static bool DirectA(in Problem pr) =>
-        !pr.TransA && (DirectAMode == 2 ? (long)pr.M * pr.K <= DirectLimit : DirectAMode == 1);
-
     /// <summary>Whether a plain (not transposed) B is read in place rather than packed (a partial last panel still is).</summary>
     private static bool DirectB(in Problem pr) =>
-        !pr.TransB && (DirectBMode == 2 ? (long)pr.K * pr.N <= DirectLimit : DirectBMode == 1);
+        !pr.TransB && (DirectBMode == 2 ? (long)pr.K * pr.N <= DirectBLimit : DirectBMode == 1);
 
     /// <summary>Runs the product on up to <paramref name="maxThreads"/> threads (the calling thread included).</summary>
     public static void Run(in Problem pr, int maxThreads)
@@ -94,7 +95,7 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
         private readonly ParallelOptions _options = new();
         private Problem _pr;
         private int _threads, _kcMax, _jc, _nc, _q0, _q1, _panels, _fullPanels, _rowsPerTask, _panelsPerTask, _rowTasks, _tasks;
-        private bool _directA, _directB;
+        private bool _directB;
         private int[] _state = [];
         private T* _bp;
 
@@ -122,7 +123,6 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
             _threads = threads;
             Slices = (pr.K + KC - 1) / KC;
             _kcMax = (pr.K + Slices - 1) / Slices;
-            _directA = DirectA(pr);
             _directB = DirectB(pr);
             int panelsMax = (Math.Min(NC, pr.N) + NR - 1) / NR;
             SlicesPerGroup = (int)Math.Clamp(MaxPackedB / ((long)_kcMax * panelsMax * NR), 1, Slices);
@@ -149,7 +149,7 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
             else if (microRows >= 2 * _threads)
             {
                 // Row tasks of about MC rows, their count a multiple of the thread count for balance.
-                int tasks = RoundUp(Math.Max(_threads, (_pr.M + MC - 1) / MC), _threads);
+                int tasks = RoundUp(Math.Max(_threads * TasksPerThread, (_pr.M + MC - 1) / MC), _threads);
                 _rowsPerTask = (microRows + tasks - 1) / tasks * MR;
                 _panelsPerTask = _panels;
             }
@@ -172,8 +172,7 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
             int s0 = si * _panelsPerTask, s1 = Math.Min(_panels, s0 + _panelsPerTask), ns = s1 - s0;
             // Row tasks sharing the panels start at different ones, so they pack different panels first.
             int sStart = _rowTasks > 1 ? ri * ns / _rowTasks : 0;
-            bool packA = !_pr.TransA && !_directA;
-            T* ap = GemmBuffers<T>.A((packA ? RoundUp(Math.Min(MC, i1 - i0), mr) : mr) * kcMax);
+            T* ap = GemmBuffers<T>.A(mr * kcMax);
             ref readonly Problem pr = ref _pr;
             for (int q = _q0; q < _q1; q++)
             {
@@ -182,9 +181,9 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
                 T* bq = _bp + (nint)(q - _q0) * kcMax * _panels * nr;
                 for (int ic = i0; ic < i1; ic += MC)
                 {
-                    int mc = Math.Min(MC, i1 - ic), fullRows = packA ? 0 : mc / mr * mr;
-                    if (packA) GemmPack<T>.A(false, pr.A, pr.Lda, ic, mc, pc, kc, ap, mr);
-                    else if (fullRows < mc) GemmPack<T>.A(pr.TransA, pr.A, pr.Lda, ic + fullRows, mc - fullRows, pc, kc, ap, mr);
+                    // Full MR-row panels of op(A) are read in place; a last partial one is packed (zero-padded).
+                    int mc = Math.Min(MC, i1 - ic), fullRows = mc / mr * mr;
+                    if (fullRows < mc) GemmPack<T>.A(pr.TransA, pr.A, pr.Lda, ic + fullRows, mc - fullRows, pc, kc, ap, mr);
                     for (int u = 0; u < ns; u++)
                     {
                         int s = s0 + (sStart + u) % ns;

@@ -54,8 +54,21 @@ internal static unsafe class GemmPack<T> where T : unmanaged, IFloatingPointIeee
     }
 
     /// <summary>d[p·w + i] = src[i·ld + p] for i &lt; count, 0 for count ≤ i &lt; w; p &lt; kc.</summary>
+    internal static bool PInner = Environment.GetEnvironmentVariable("GEMM_POUTER") != "1";
+
     private static void Interleave(T* src, nint ld, int kc, int count, T* d, int w)
     {
+        if (!PInner)
+        {
+            for (int p = 0; p < kc; p++, d += w)
+            {
+                T* s = src + p;
+                int i = 0;
+                for (; i < count; i++, s += ld) d[i] = *s;
+                for (; i < w; i++) d[i] = T.Zero;
+            }
+            return;
+        }
         for (int i = 0; i < count; i++)
         {
             T* s = src + i * ld;
