@@ -26,7 +26,7 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
     private static readonly int NR = GemmKernels<T>.NR;
 
     /// <summary>Depth of a K slice (balanced: K is cut into ceil(K/KC) nearly equal slices).</summary>
-    internal static int KC = Env("GEMM_KC", 256);
+    internal static int KC = Env("GEMM_KC", 512);
 
     /// <summary>Rows of op(A) per block.</summary>
     internal static int MC = Env("GEMM_MC", 144);
@@ -62,9 +62,12 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
     internal static int ThreadsFor(int m, int n, int k, int maxThreads) =>
         (long)m * n * k < ParallelMinWork ? 1 : Math.Max(1, maxThreads);
 
-    /// <summary>Whether a plain (not transposed) B is read in place rather than packed (a partial last panel still is).</summary>
+    /// <summary>
+    /// Whether a plain (not transposed) B is read in place rather than packed (a partial last panel still is): when it
+    /// is small enough to stay in cache, or when op(A) has so few rows that packing would not be repaid.
+    /// </summary>
     private static bool DirectB(in Problem pr) =>
-        !pr.TransB && (DirectBMode == 2 ? (long)pr.K * pr.N <= DirectBLimit : DirectBMode == 1);
+        !pr.TransB && (DirectBMode == 2 ? (long)pr.K * pr.N <= DirectBLimit || pr.M <= 4 * MR : DirectBMode == 1);
 
     /// <summary>Runs the product on up to <paramref name="maxThreads"/> threads (the calling thread included).</summary>
     public static void Run(in Problem pr, int maxThreads)

@@ -1,5 +1,5 @@
 using System.Numerics;
-using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace MiniTorch;
 
@@ -45,11 +45,24 @@ internal static unsafe class GemmPack<T> where T : unmanaged, IFloatingPointIeee
     /// <summary>d[p·w + i] = src[p·ld + i] for i &lt; count, 0 for count ≤ i &lt; w; p &lt; kc.</summary>
     private static void Copy(T* src, nint ld, int kc, int count, T* d, int w)
     {
-        uint bytes = (uint)(count * sizeof(T));
+        if (count == w && Vector512.IsHardwareAccelerated && w % Vector512<T>.Count == 0)
+        {
+            // Full panels (the common case): whole vectors, no call per row.
+            for (int p = 0; p < kc; p++, src += ld, d += w)
+                for (int i = 0; i < w; i += Vector512<T>.Count) Vector512.Store(Vector512.Load(src + i), d + i);
+            return;
+        }
+        if (count == w && Vector256.IsHardwareAccelerated && w % Vector256<T>.Count == 0)
+        {
+            for (int p = 0; p < kc; p++, src += ld, d += w)
+                for (int i = 0; i < w; i += Vector256<T>.Count) Vector256.Store(Vector256.Load(src + i), d + i);
+            return;
+        }
         for (int p = 0; p < kc; p++, src += ld, d += w)
         {
-            Unsafe.CopyBlockUnaligned(d, src, bytes);
-            for (int i = count; i < w; i++) d[i] = T.Zero;
+            int i = 0;
+            for (; i < count; i++) d[i] = src[i];
+            for (; i < w; i++) d[i] = T.Zero;
         }
     }
 

@@ -97,9 +97,9 @@ public class GemmTests
     [MemberData(nameof(Transposes))]
     public void SizesAcrossBlockBoundariesMatchTheTripleLoop(bool ta, bool tb)
     {
-        // 257 crosses the K slice (256), several row blocks and several column panels; with 300 the product is large
+        // 257 crosses several row blocks and column panels, K = 1100 several K slices; with 300 the product is large
         // enough for the parallel driver.
-        (int, int, int)[] shapes = [(257, 3, 17), (3, 257, 33), (17, 33, 257), (65, 257, 257), (257, 257, 257), (300, 300, 300)];
+        (int, int, int)[] shapes = [(257, 3, 17), (3, 257, 33), (17, 33, 257), (65, 257, 257), (257, 257, 257), (300, 300, 300), (13, 40, 1100)];
         int seed = 100;
         foreach (var (m, n, k) in shapes)
         {
@@ -219,7 +219,7 @@ public class GemmParallelTests
             // Few rows: the work is split over column panels instead of rows; more columns than one column block.
             GemmTests.CheckCase<float>(new GemmTests.Case(7, 2100, 200, false, true, true, 0, 3, 1, 9));
             // A plain B this large is packed rather than read in place.
-            GemmTests.CheckCase<double>(new GemmTests.Case(40, 1100, 500, false, false, true, 2, 1, 0, 10));
+            GemmTests.CheckCase<double>(new GemmTests.Case(60, 1100, 500, false, false, true, 2, 1, 0, 10));
         }
         finally
         {
@@ -230,7 +230,7 @@ public class GemmParallelTests
     public static TheoryData<int, int, int, bool, bool> Shapes => new()
     {
         { 300, 300, 300, false, false }, { 300, 300, 300, true, true }, { 129, 517, 290, false, true },
-        { 7, 2100, 200, true, false }, { 1030, 40, 70, false, false }, { 40, 1100, 500, false, false },
+        { 7, 2100, 200, true, false }, { 1030, 40, 70, false, false }, { 60, 1100, 500, false, false }, { 60, 300, 1100, false, false },
     };
 
     [Theory]
