@@ -25,29 +25,30 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
     private static readonly int MR = GemmKernels<T>.MR;
     private static readonly int NR = GemmKernels<T>.NR;
 
-    /// <summary>Depth of a K slice (balanced: K is cut into ceil(K/KC) nearly equal slices).</summary>
-    internal static int KC = Env("GEMM_KC", 512);
+    // Blocking and policy constants, chosen by measurement on an AVX-512 Xeon (48 KB L1d, 2 MB L2 per core) with
+    // benchmarks/MiniTorch.Benchmarks (`matmul`, processor time per product); the results are not sensitive to them
+    // within about a factor of two.
 
-    /// <summary>Rows of op(A) per block.</summary>
-    internal static int MC = Env("GEMM_MC", 144);
+    /// <summary>Depth of a K slice (balanced: K is cut into ceil(K/KC) nearly equal slices).</summary>
+    internal const int KC = 512;
+
+    /// <summary>Rows of op(A) per block (a multiple of every MR).</summary>
+    internal const int MC = 144;
 
     /// <summary>Columns of op(B) per block.</summary>
-    internal static int NC = Env("GEMM_NC", 4096);
+    internal const int NC = 4096;
 
     /// <summary>Products with fewer multiply-adds than this run on one thread.</summary>
-    internal static long ParallelMinWork = Env("GEMM_PMIN", 1 << 21);
+    internal const long ParallelMinWork = 1 << 21;
 
     /// <summary>Most elements of packed B held at once (the K slices of one column block are packed together).</summary>
-    internal static long MaxPackedB = Env("GEMM_MAXPB", 4 << 20);
+    internal const long MaxPackedB = 4 << 20;
 
-    internal static int TasksPerThread = Env("GEMM_TPT", 1);
-
-    internal static int DirectBMode = Env("GEMM_DIRECTB", 2);
-
-    /// <summary>A plain B with at most this many elements (K·N) is read in place rather than packed.</summary>
-    internal static long DirectBLimit = Env("GEMM_DIRECTLIM", 1 << 19);
-
-    private static int Env(string name, int dflt) => int.TryParse(Environment.GetEnvironmentVariable(name), out int v) ? v : dflt;
+    /// <summary>
+    /// Operand size (elements) up to which a plain B or a transposed A is read in place: beyond it their rows no longer
+    /// stay in cache and packing them into contiguous panels pays.
+    /// </summary>
+    internal const long InPlaceLimit = 1 << 19;
 
     /// <summary>The operands of one product.</summary>
     internal readonly struct Problem(bool transA, bool transB, int m, int n, int k, T* a, nint lda, T* b, nint ldb, T* c, nint ldc, bool accumulate)
@@ -63,11 +64,17 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
         (long)m * n * k < ParallelMinWork ? 1 : Math.Max(1, maxThreads);
 
     /// <summary>
+    /// Whether op(A) is packed by MC-row blocks rather than read in place. A plain A is always read in place (MR rows
+    /// of it are MR streams along k); a transposed A is packed when large, since reading it in place strides a whole
+    /// row of storage per k.
+    /// </summary>
+    private static bool PackA(in Problem pr) => pr.TransA && (long)pr.M * pr.K > InPlaceLimit;
+
+    /// <summary>
     /// Whether a plain (not transposed) B is read in place rather than packed (a partial last panel still is): when it
     /// is small enough to stay in cache, or when op(A) has so few rows that packing would not be repaid.
     /// </summary>
-    private static bool DirectB(in Problem pr) =>
-        !pr.TransB && (DirectBMode == 2 ? (long)pr.K * pr.N <= DirectBLimit || pr.M <= 4 * MR : DirectBMode == 1);
+    private static bool DirectB(in Problem pr) => !pr.TransB && ((long)pr.K * pr.N <= InPlaceLimit || pr.M <= 4 * MR);
 
     /// <summary>Runs the product on up to <paramref name="maxThreads"/> threads (the calling thread included).</summary>
     public static void Run(in Problem pr, int maxThreads)
@@ -98,7 +105,7 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
         private readonly ParallelOptions _options = new();
         private Problem _pr;
         private int _threads, _kcMax, _jc, _nc, _q0, _q1, _panels, _fullPanels, _rowsPerTask, _panelsPerTask, _rowTasks, _tasks;
-        private bool _directB;
+        private bool _directB, _packA;
         private int[] _state = [];
         private T* _bp;
 
@@ -127,6 +134,7 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
             Slices = (pr.K + KC - 1) / KC;
             _kcMax = (pr.K + Slices - 1) / Slices;
             _directB = DirectB(pr);
+            _packA = PackA(pr);
             int panelsMax = (Math.Min(NC, pr.N) + NR - 1) / NR;
             SlicesPerGroup = (int)Math.Clamp(MaxPackedB / ((long)_kcMax * panelsMax * NR), 1, Slices);
             _bp = GemmBuffers<T>.B(SlicesPerGroup * _kcMax * panelsMax * NR);
@@ -152,7 +160,7 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
             else if (microRows >= 2 * _threads)
             {
                 // Row tasks of about MC rows, their count a multiple of the thread count for balance.
-                int tasks = RoundUp(Math.Max(_threads * TasksPerThread, (_pr.M + MC - 1) / MC), _threads);
+                int tasks = RoundUp(Math.Max(_threads, (_pr.M + MC - 1) / MC), _threads);
                 _rowsPerTask = (microRows + tasks - 1) / tasks * MR;
                 _panelsPerTask = _panels;
             }
@@ -175,7 +183,8 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
             int s0 = si * _panelsPerTask, s1 = Math.Min(_panels, s0 + _panelsPerTask), ns = s1 - s0;
             // Row tasks sharing the panels start at different ones, so they pack different panels first.
             int sStart = _rowTasks > 1 ? ri * ns / _rowTasks : 0;
-            T* ap = GemmBuffers<T>.A(mr * kcMax);
+            bool packA = _packA;
+            T* ap = GemmBuffers<T>.A((packA ? RoundUp(Math.Min(MC, i1 - i0), mr) : mr) * kcMax);
             ref readonly Problem pr = ref _pr;
             for (int q = _q0; q < _q1; q++)
             {
@@ -185,7 +194,7 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
                 for (int ic = i0; ic < i1; ic += MC)
                 {
                     // Full MR-row panels of op(A) are read in place; a last partial one is packed (zero-padded).
-                    int mc = Math.Min(MC, i1 - ic), fullRows = mc / mr * mr;
+                    int mc = Math.Min(MC, i1 - ic), fullRows = packA ? 0 : mc / mr * mr;
                     if (fullRows < mc) GemmPack<T>.A(pr.TransA, pr.A, pr.Lda, ic + fullRows, mc - fullRows, pc, kc, ap, mr);
                     for (int u = 0; u < ns; u++)
                     {

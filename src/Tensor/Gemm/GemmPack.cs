@@ -67,28 +67,15 @@ internal static unsafe class GemmPack<T> where T : unmanaged, IFloatingPointIeee
     }
 
     /// <summary>d[p·w + i] = src[i·ld + p] for i &lt; count, 0 for count ≤ i &lt; w; p &lt; kc.</summary>
-    internal static bool PInner = Environment.GetEnvironmentVariable("GEMM_POUTER") != "1";
-
     private static void Interleave(T* src, nint ld, int kc, int count, T* d, int w)
     {
-        if (!PInner)
+        // k outer: the destination is written in order while the count source lines are read in step.
+        for (int p = 0; p < kc; p++, d += w)
         {
-            for (int p = 0; p < kc; p++, d += w)
-            {
-                T* s = src + p;
-                int i = 0;
-                for (; i < count; i++, s += ld) d[i] = *s;
-                for (; i < w; i++) d[i] = T.Zero;
-            }
-            return;
+            T* s = src + p;
+            int i = 0;
+            for (; i < count; i++, s += ld) d[i] = *s;
+            for (; i < w; i++) d[i] = T.Zero;
         }
-        for (int i = 0; i < count; i++)
-        {
-            T* s = src + i * ld;
-            T* di = d + i;
-            for (int p = 0; p < kc; p++) di[(nint)p * w] = s[p];
-        }
-        for (int i = count; i < w; i++)
-            for (int p = 0; p < kc; p++) d[(nint)p * w + i] = T.Zero;
     }
 }

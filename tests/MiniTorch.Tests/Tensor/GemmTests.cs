@@ -218,8 +218,9 @@ public class GemmParallelTests
             GemmTests.CheckCase<double>(new GemmTests.Case(300, 300, 300, true, true, true, 1, 1, 1, 8));
             // Few rows: the work is split over column panels instead of rows; more columns than one column block.
             GemmTests.CheckCase<float>(new GemmTests.Case(7, 2100, 200, false, true, true, 0, 3, 1, 9));
-            // A plain B this large is packed rather than read in place.
+            // A plain B and a transposed A this large are packed rather than read in place.
             GemmTests.CheckCase<double>(new GemmTests.Case(60, 1100, 500, false, false, true, 2, 1, 0, 10));
+            GemmTests.CheckCase<float>(new GemmTests.Case(601, 30, 1000, true, false, false, 1, 0, 2, 11));
         }
         finally
         {
@@ -230,7 +231,7 @@ public class GemmParallelTests
     public static TheoryData<int, int, int, bool, bool> Shapes => new()
     {
         { 300, 300, 300, false, false }, { 300, 300, 300, true, true }, { 129, 517, 290, false, true },
-        { 7, 2100, 200, true, false }, { 1030, 40, 70, false, false }, { 60, 1100, 500, false, false }, { 60, 300, 1100, false, false },
+        { 7, 2100, 200, true, false }, { 1030, 40, 70, false, false }, { 60, 1100, 500, false, false }, { 60, 300, 1100, false, false }, { 601, 40, 1000, true, false },
     };
 
     [Theory]
