@@ -10,7 +10,7 @@ namespace MiniTorch;
 /// always read in place (MR rows of a plain A, or MR contiguous values per k of a transposed one; only a last partial
 /// panel is packed), and a plain B is read in place while K·N is small enough for its rows to stay in cache.
 /// <para>
-/// Threads split C into tasks: ranges of rows, or ranges of column panels when op(A) has few rows. Row tasks share the
+/// Threads (<see cref="GemmWorkers"/>) split C into tasks: ranges of rows, or ranges of column panels when op(A) has few rows. Row tasks share the
 /// packed B: each panel is packed by whichever task needs it first, the others wait for it, so one product costs one
 /// fork-join and B is packed once.
 /// </para>
@@ -102,7 +102,6 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
     {
         [ThreadStatic] private static Job? t_cached;
         private readonly Action<int> _task;
-        private readonly ParallelOptions _options = new();
         private Problem _pr;
         private int _threads, _kcMax, _jc, _nc, _q0, _q1, _panels, _fullPanels, _rowsPerTask, _panelsPerTask, _rowTasks, _tasks;
         private bool _directB, _packA;
@@ -139,7 +138,6 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
             SlicesPerGroup = (int)Math.Clamp(MaxPackedB / ((long)_kcMax * panelsMax * NR), 1, Slices);
             _bp = GemmBuffers<T>.B(SlicesPerGroup * _kcMax * panelsMax * NR);
             if (_state.Length < SlicesPerGroup * panelsMax) _state = new int[SlicesPerGroup * panelsMax];
-            _options.MaxDegreeOfParallelism = threads;
         }
 
         /// <summary>Computes K slices [q0, q1) of the column block at jc.</summary>
@@ -160,7 +158,7 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
             else if (microRows >= 2 * _threads)
             {
                 // Row tasks of about MC rows, their count a multiple of the thread count for balance.
-                int tasks = RoundUp(Math.Max(_threads, (_pr.M + MC - 1) / MC), _threads);
+                int tasks = RoundUp(Math.Clamp((_pr.M + MC - 1) / MC, _threads, 4096), _threads);
                 _rowsPerTask = (microRows + tasks - 1) / tasks * MR;
                 _panelsPerTask = _panels;
             }
@@ -171,8 +169,7 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
             }
             _rowTasks = (_pr.M + _rowsPerTask - 1) / _rowsPerTask;
             _tasks = _rowTasks * ((_panels + _panelsPerTask - 1) / _panelsPerTask);
-            if (_tasks == 1) RunTask(0);
-            else Parallel.For(0, _tasks, _options, _task);
+            GemmWorkers.Run(_task, _tasks, _threads);
         }
 
         private void RunTask(int t)
