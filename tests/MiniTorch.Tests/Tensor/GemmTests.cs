@@ -257,6 +257,55 @@ public class GemmParallelTests
     }
 
     [Fact]
+    public void ConcurrentCallersGetTheSameBitsAsOneThread()
+    {
+        // Several threads run parallel products at once: one gets the worker pool, the others run on their own.
+        int saved = Parallelism.MaxThreads;
+        try
+        {
+            var expected = Run<float>(1, 150, 170, 160, false, true);
+            Parallelism.MaxThreads = 2;
+            var failures = 0;
+            var threads = Enumerable.Range(0, 4).Select(_ => new Thread(() =>
+            {
+                for (int r = 0; r < 10; r++)
+                {
+                    var rng = new Rng(5);
+                    var a = rng.Normal<float>([150 * 160]).ToArray();
+                    var b = rng.Normal<float>([160 * 170]).ToArray();
+                    var c = rng.Normal<float>([150 * 170]).ToArray();
+                    Gemm.Multiply<float>(false, true, 150, 170, 160, a, 160, b, 160, c, 170, accumulate: true);
+                    if (!BitEqual(expected, c)) Interlocked.Increment(ref failures);
+                }
+            })).ToList();
+            threads.ForEach(t => t.Start());
+            threads.ForEach(t => t.Join());
+            Assert.Equal(0, failures);
+        }
+        finally
+        {
+            Parallelism.MaxThreads = saved;
+        }
+    }
+
+    [Fact]
+    public void WorkerPoolUsesAtMostTheAllowedThreadsAndRethrowsTaskErrors()
+    {
+        var seen = new System.Collections.Concurrent.ConcurrentDictionary<int, bool>();
+        var ran = new int[64];
+        GemmWorkers.Run(t => { seen[Environment.CurrentManagedThreadId] = true; Thread.SpinWait(20_000); ran[t]++; }, 64, 2);
+        Assert.All(ran, x => Assert.Equal(1, x));
+        Assert.InRange(seen.Count, 1, 2);
+
+        var e = Assert.Throws<AggregateException>(() => GemmWorkers.Run(t => { if (t == 3) throw new InvalidOperationException("task 3"); }, 8, 2));
+        Assert.Equal("task 3", e.InnerException!.Message);
+
+        var again = new int[16];
+        GemmWorkers.Run(t => again[t]++, 16, 2);
+        Assert.All(again, x => Assert.Equal(1, x));
+    }
+
+    [Fact]
     public void MaxThreadsRejectsLessThanOne()
     {
         var e = Assert.Throws<ArgumentOutOfRangeException>(() => Parallelism.MaxThreads = 0);
