@@ -1,0 +1,79 @@
+using System.Numerics;
+using static MiniTorch.Nn.Signature;
+
+namespace MiniTorch.Nn;
+
+/// <summary>
+/// One LSTM step (PyTorch's <c>nn.LSTMCell</c>), composed of tape ops only. a = x·Wx + h·Wh + b (N, 4H) is split with
+/// Narrow into the seed's gate order i, f, o, g: i = σ(a_i), f = σ(a_f), o = σ(a_o), g = tanh(a_g);
+/// c' = f ⊙ c + i ⊙ g; h' = o ⊙ tanh(c'). Wx (D, 4H), Wh (H, 4H), b (4H,) as in the seed (see
+/// <see cref="RecurrentBase{T}"/> for the layout and the initialisation U(-1/√H, 1/√H)). The hand-derived counterpart
+/// is <see cref="Reference.Cs231n.LstmStepForward{T}"/>.
+/// </summary>
+public sealed class LstmCell<T> : RecurrentBase<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>Creates the cell and draws its parameters from <paramref name="rng"/>.</summary>
+    /// <param name="inputSize">D (≥ 1).</param>
+    /// <param name="hiddenSize">H (≥ 1).</param>
+    /// <param name="rng">Source of the initial values.</param>
+    public LstmCell(int inputSize, int hiddenSize, Rng rng) : base(inputSize, hiddenSize, 4, rng) { }
+
+    /// <summary>The next hidden and cell states, each (N, H), from x (N, D) and h, c (N, H) (zeros by default).</summary>
+    /// <exception cref="ArgumentException">A shape does not fit.</exception>
+    public (Variable<T> H, Variable<T> C) Forward(Variable<T> x, Variable<T>? h = null, Variable<T>? c = null)
+    {
+        Check("LstmCell.Forward", [A("x", x.Data, "N,D"), A("h", h?.Data, "N,H"), A("c", c?.Data, "N,H")], Sizes);
+        return Step(x.MatMul(Wx) + B, h, c, Wh, HiddenSize);
+    }
+
+    /// <summary>
+    /// One step from xw = x·Wx + b (N, 4H). A missing h or c is zero: h·Wh is skipped, and so are f and f ⊙ c
+    /// (c' = i ⊙ g), which changes no value and no gradient.
+    /// </summary>
+    internal static (Variable<T> H, Variable<T> C) Step(Variable<T> xw, Variable<T>? h, Variable<T>? c, Variable<T> wh, int hidden)
+    {
+        var a = h is null ? xw : xw + h.MatMul(wh);
+        var i = a.Narrow(1, 0, hidden).Sigmoid();
+        var o = a.Narrow(1, 2 * hidden, hidden).Sigmoid();
+        var g = a.Narrow(1, 3 * hidden, hidden).Tanh();
+        var ig = i * g;
+        var cNext = c is null ? ig : a.Narrow(1, hidden, hidden).Sigmoid() * c + ig;
+        return (o * cNext.Tanh(), cNext);
+    }
+}
+
+/// <summary>
+/// An LSTM over a whole sequence (PyTorch's <c>nn.LSTM</c> with batch_first and one layer, but the seed's layout and
+/// gate order), composed of tape ops only. The input projection of all T steps is one (N·T, D)·(D, 4H) matrix multiply;
+/// each step adds h_{t-1}·Wh and applies <see cref="LstmCell{T}"/>'s gate equations. Layout and initialisation as
+/// <see cref="LstmCell{T}"/>; the hand-derived counterpart is <see cref="Reference.Cs231n.LstmForward{T}"/> (which
+/// starts from c0 = 0, this module's default).
+/// </summary>
+public sealed class Lstm<T> : RecurrentBase<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>Creates the layer and draws its parameters from <paramref name="rng"/>.</summary>
+    /// <param name="inputSize">D (≥ 1).</param>
+    /// <param name="hiddenSize">H (≥ 1).</param>
+    /// <param name="rng">Source of the initial values.</param>
+    public Lstm(int inputSize, int hiddenSize, Rng rng) : base(inputSize, hiddenSize, 4, rng) { }
+
+    /// <summary>Runs the LSTM over x (N, T, D) from h0 and c0 (N, H), zeros by default.</summary>
+    /// <returns>
+    /// Output: the hidden states of all steps (N, T, H); HN and CN: the final hidden and cell states h_T and c_T (N, H).
+    /// </returns>
+    /// <exception cref="ArgumentException">A shape does not fit.</exception>
+    public (Variable<T> Output, Variable<T> HN, Variable<T> CN) Forward(Variable<T> x, Variable<T>? h0 = null, Variable<T>? c0 = null)
+    {
+        var dims = Check("Lstm.Forward", [A("x", x.Data, "N,T,D"), A("h0", h0?.Data, "N,H"), A("c0", c0?.Data, "N,H")], Sizes);
+        int steps = dims["T"];
+        var xw = x.MatMul(Wx) + B; // (N, T, 4H): the input projections of all steps in one product
+        var hs = new Variable<T>[steps];
+        Variable<T>? h = h0, c = c0;
+        for (int t = 0; t < steps; t++)
+        {
+            (h, c) = LstmCell<T>.Step(xw.Select(1, t), h, c, Wh, HiddenSize);
+            hs[t] = h;
+        }
+        return (Ops.Stack(hs, 1), h!, c!);
+    }
+}
