@@ -103,7 +103,7 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
         [ThreadStatic] private static Job? t_cached;
         private readonly Action<int> _task;
         private Problem _pr;
-        private int _threads, _kcMax, _jc, _nc, _q0, _q1, _panels, _fullPanels, _rowsPerTask, _panelsPerTask, _rowTasks, _tasks;
+        private int _threads, _kcMax, _sliceStride, _jc, _nc, _q0, _q1, _panels, _fullPanels, _rowsPerTask, _panelsPerTask, _rowTasks, _tasks;
         private bool _directB, _packA;
         private int[] _state = [];
         private T* _bp;
@@ -135,8 +135,10 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
             _directB = DirectB(pr);
             _packA = PackA(pr);
             int panelsMax = (Math.Min(NC, pr.N) + NR - 1) / NR;
-            SlicesPerGroup = (int)Math.Clamp(MaxPackedB / ((long)_kcMax * panelsMax * NR), 1, Slices);
-            _bp = GemmBuffers<T>.B(SlicesPerGroup * _kcMax * panelsMax * NR);
+            // With B read in place only a partial last panel is packed, into one slot per slice.
+            _sliceStride = _kcMax * (_directB ? 1 : panelsMax) * NR;
+            SlicesPerGroup = (int)Math.Clamp(MaxPackedB / _sliceStride, 1, Slices);
+            _bp = GemmBuffers<T>.B(SlicesPerGroup * _sliceStride);
             if (_state.Length < SlicesPerGroup * panelsMax) _state = new int[SlicesPerGroup * panelsMax];
         }
 
@@ -187,7 +189,7 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
             {
                 int pc = q * kcMax, kc = Math.Min(kcMax, pr.K - pc);
                 bool overwrite = !pr.Accumulate && q == 0;
-                T* bq = _bp + (nint)(q - _q0) * kcMax * _panels * nr;
+                T* bq = _bp + (nint)(q - _q0) * _sliceStride;
                 for (int ic = i0; ic < i1; ic += MC)
                 {
                     // Full MR-row panels of op(A) are read in place; a last partial one is packed (zero-padded).
@@ -206,7 +208,7 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
                         }
                         else
                         {
-                            bs = bq + (nint)s * kc * nr;
+                            bs = _directB ? bq : bq + (nint)s * kc * nr;
                             bKs = nr;
                             Ensure(q, s, pc, kc, bs);
                         }
