@@ -28,7 +28,8 @@ internal static class GemmWorkers
 
     private static long _claim;          // generation | tasks | next
     private static Action<int>? _body;
-    private static int _done, _joined, _helpers, _sleepers, _generation;
+    private static int _done, _joined, _helpers, _sleepers, _generation, _active;
+    private static long _lastEnd;
     private static Exception? _error;
 
     /// <summary>
@@ -58,6 +59,7 @@ internal static class GemmWorkers
             Volatile.Write(ref _joined, 0);
             Volatile.Write(ref _helpers, helpers);
             int gen = _generation = (_generation + 1) & ((1 << GenBits) - 1);
+            Volatile.Write(ref _active, 1);
             Volatile.Write(ref _claim, ((long)gen << (TaskBits + NextBits)) | ((long)tasks << NextBits));
             int sleeping = Volatile.Read(ref _sleepers);
             if (sleeping > 0) Wake.Release(Math.Min(sleeping, helpers));
@@ -66,6 +68,8 @@ internal static class GemmWorkers
             var spin = new SpinWait();
             while (Volatile.Read(ref _done) < tasks) spin.SpinOnce(sleep1Threshold: -1);
             _body = null;
+            Volatile.Write(ref _lastEnd, Stopwatch.GetTimestamp());
+            Volatile.Write(ref _active, 0);
             if (_error is { } e) throw new AggregateException("A GEMM task failed.", e);
         }
         finally
@@ -107,9 +111,16 @@ internal static class GemmWorkers
         while (true)
         {
             // Wait for a generation we have not served: spin briefly, then sleep on the semaphore.
+            // The spin lasts while a product runs (its caller may publish the next one right after) and SpinTicks
+            // beyond the end of the last one.
             int gen;
             long start = Stopwatch.GetTimestamp();
-            while ((gen = Generation()) == seen && Stopwatch.GetTimestamp() - start < SpinTicks) Thread.SpinWait(20);
+            while ((gen = Generation()) == seen)
+            {
+                long now = Stopwatch.GetTimestamp();
+                if (Volatile.Read(ref _active) == 0 && now - Math.Max(start, Volatile.Read(ref _lastEnd)) > SpinTicks) break;
+                Thread.SpinWait(20);
+            }
             if (gen == seen)
             {
                 Interlocked.Increment(ref _sleepers);
