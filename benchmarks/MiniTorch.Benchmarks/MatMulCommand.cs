@@ -38,6 +38,8 @@ internal sealed class MatMulCommand : ICommand
         Console.WriteLine(F($"  median {r.Median * 1e3:F4} ms  ({flop / r.Median / 1e9:F1} GFLOP/s)"));
         Console.WriteLine(F($"  min    {r.Min * 1e3:F4} ms  ({flop / r.Min / 1e9:F1} GFLOP/s)"));
         Console.WriteLine(F($"  max    {r.Max * 1e3:F4} ms  ({flop / r.Max / 1e9:F1} GFLOP/s)"));
+        Console.WriteLine(F($"  cpu    {r.Cpu * 1e3:F4} ms of processor time per product, all threads ({flop / r.Cpu / 1e9:F1} GFLOP per CPU-second)"));
+        Console.WriteLine(F($"  allocated {r.Allocated:F0} bytes per product (managed, all threads)"));
         Console.WriteLine(F($"  max |error| vs float64 dot products at 64 random elements: {r.Error:G3} (relative to Σ|a||b|)"));
         string suffix = dtype == "float32" ? "" : $" dtype={dtype}";
         Console.WriteLine(F($"RESULT op=matmul n={n} gflops={flop / r.Median / 1e9:F1}{suffix}"));
@@ -46,7 +48,7 @@ internal sealed class MatMulCommand : ICommand
 
     private static string F(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 
-    private readonly record struct Timing(double Median, double Min, double Max, int Samples, int Batch, double Error);
+    private readonly record struct Timing(double Median, double Min, double Max, int Samples, int Batch, double Cpu, double Allocated, double Error);
 
     private static Timing Measure<T>(int m, int n, int k, bool ta, bool tb, double seconds, int samples)
         where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
@@ -63,14 +65,18 @@ internal sealed class MatMulCommand : ICommand
         double one = sw.Elapsed.TotalSeconds / warm;
         int batch = Math.Max(1, (int)(seconds / samples / one));
         var times = new double[samples];
+        var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+        long bytes0 = GC.GetTotalAllocatedBytes(precise: true);
         for (int s = 0; s < samples; s++)
         {
             long t0 = Stopwatch.GetTimestamp();
             for (int i = 0; i < batch; i++) Once();
             times[s] = Stopwatch.GetElapsedTime(t0).TotalSeconds / batch;
         }
+        double cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds / ((double)samples * batch);
+        double allocated = (GC.GetTotalAllocatedBytes(precise: true) - bytes0) / ((double)samples * batch);
         Array.Sort(times);
-        return new Timing(times[samples / 2], times[0], times[^1], samples, batch, Check(a, b, c, m, n, k, ta, tb, rng));
+        return new Timing(times[samples / 2], times[0], times[^1], samples, batch, cpu, allocated, Check(a, b, c, m, n, k, ta, tb, rng));
     }
 
     /// <summary>Largest error at 64 random elements against a float64 dot product, relative to Σ|a||b|.</summary>

@@ -4,12 +4,13 @@ namespace MiniTorch;
 
 /// <summary>
 /// The blocked loop nest of <see cref="Gemm"/> (the Goto/BLIS scheme). K is cut into KC-deep slices and N into
-/// NC-wide column blocks. For a slice, op(B) is packed into NR-column panels (KC×NR, kept in L1 while it is used) and
-/// each MC-tall row block of op(A) into MR-row panels (kept in L2), and every MR×NR tile of C gets the slice's
-/// contribution from a register-tile kernel. Operands that the kernels can stream in place are not packed: a
-/// transposed A (its MR values per k are contiguous), and for moderate sizes a plain A (read row by row) and a plain B.
+/// NC-wide column blocks. For a slice, op(B) is packed into NR-column panels (KC×NR, kept in L1 while it is used), the
+/// rows of op(A) are taken in MC-tall blocks (kept in L2), and every MR×NR tile of C gets the slice's
+/// contribution from a register-tile kernel. Operands that the kernels can stream in place are not packed: op(A) is
+/// always read in place (MR rows of a plain A, or MR contiguous values per k of a transposed one; only a last partial
+/// panel is packed), and a plain B is read in place while K·N is small enough for its rows to stay in cache.
 /// <para>
-/// Threads split C into tasks: ranges of rows, or ranges of column panels when op(A) has few rows. Row tasks share the
+/// Threads (<see cref="GemmWorkers"/>) split C into tasks: ranges of rows, or ranges of column panels when op(A) has few rows. Row tasks share the
 /// packed B: each panel is packed by whichever task needs it first, the others wait for it, so one product costs one
 /// fork-join and B is packed once.
 /// </para>
@@ -24,25 +25,30 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
     private static readonly int MR = GemmKernels<T>.MR;
     private static readonly int NR = GemmKernels<T>.NR;
 
-    /// <summary>Depth of a K slice (balanced: K is cut into ceil(K/KC) nearly equal slices).</summary>
-    internal static int KC = Env("GEMM_KC", 256);
+    // Blocking and policy constants, chosen by measurement on an AVX-512 Xeon (48 KB L1d, 2 MB L2 per core) with
+    // benchmarks/MiniTorch.Benchmarks (`matmul`, processor time per product); the results are not sensitive to them
+    // within about a factor of two.
 
-    /// <summary>Rows of op(A) per block.</summary>
-    internal static int MC = Env("GEMM_MC", 144);
+    /// <summary>Depth of a K slice (balanced: K is cut into ceil(K/KC) nearly equal slices).</summary>
+    internal const int KC = 512;
+
+    /// <summary>Rows of op(A) per block (a multiple of every MR).</summary>
+    internal const int MC = 144;
 
     /// <summary>Columns of op(B) per block.</summary>
-    internal static int NC = Env("GEMM_NC", 4096);
+    internal const int NC = 4096;
 
     /// <summary>Products with fewer multiply-adds than this run on one thread.</summary>
-    internal static long ParallelMinWork = Env("GEMM_PMIN", 1 << 21);
+    internal const long ParallelMinWork = 1 << 21;
 
     /// <summary>Most elements of packed B held at once (the K slices of one column block are packed together).</summary>
-    internal static long MaxPackedB = Env("GEMM_MAXPB", 4 << 20);
+    internal const long MaxPackedB = 4 << 20;
 
-    internal static int DirectAMode = Env("GEMM_DIRECTA", 2), DirectBMode = Env("GEMM_DIRECTB", 2);
-    internal static long DirectLimit = Env("GEMM_DIRECTLIM", 1 << 19);
-
-    private static int Env(string name, int dflt) => int.TryParse(Environment.GetEnvironmentVariable(name), out int v) ? v : dflt;
+    /// <summary>
+    /// Operand size (elements) up to which a plain B or a transposed A is read in place: beyond it their rows no longer
+    /// stay in cache and packing them into contiguous panels pays.
+    /// </summary>
+    internal const long InPlaceLimit = 1 << 19;
 
     /// <summary>The operands of one product.</summary>
     internal readonly struct Problem(bool transA, bool transB, int m, int n, int k, T* a, nint lda, T* b, nint ldb, T* c, nint ldc, bool accumulate)
@@ -57,13 +63,18 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
     internal static int ThreadsFor(int m, int n, int k, int maxThreads) =>
         (long)m * n * k < ParallelMinWork ? 1 : Math.Max(1, maxThreads);
 
-    /// <summary>Whether a plain (not transposed) A is read in place rather than packed.</summary>
-    private static bool DirectA(in Problem pr) =>
-        !pr.TransA && (DirectAMode == 2 ? (long)pr.M * pr.K <= DirectLimit : DirectAMode == 1);
+    /// <summary>
+    /// Whether op(A) is packed by MC-row blocks rather than read in place. A plain A is always read in place (MR rows
+    /// of it are MR streams along k); a transposed A is packed when large, since reading it in place strides a whole
+    /// row of storage per k.
+    /// </summary>
+    private static bool PackA(in Problem pr) => pr.TransA && (long)pr.M * pr.K > InPlaceLimit;
 
-    /// <summary>Whether a plain (not transposed) B is read in place rather than packed (a partial last panel still is).</summary>
-    private static bool DirectB(in Problem pr) =>
-        !pr.TransB && (DirectBMode == 2 ? (long)pr.K * pr.N <= DirectLimit : DirectBMode == 1);
+    /// <summary>
+    /// Whether a plain (not transposed) B is read in place rather than packed (a partial last panel still is): when it
+    /// is small enough to stay in cache, or when op(A) has so few rows that packing would not be repaid.
+    /// </summary>
+    private static bool DirectB(in Problem pr) => !pr.TransB && ((long)pr.K * pr.N <= InPlaceLimit || pr.M <= 4 * MR);
 
     /// <summary>Runs the product on up to <paramref name="maxThreads"/> threads (the calling thread included).</summary>
     public static void Run(in Problem pr, int maxThreads)
@@ -91,10 +102,9 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
     {
         [ThreadStatic] private static Job? t_cached;
         private readonly Action<int> _task;
-        private readonly ParallelOptions _options = new();
         private Problem _pr;
-        private int _threads, _kcMax, _jc, _nc, _q0, _q1, _panels, _fullPanels, _rowsPerTask, _panelsPerTask, _rowTasks, _tasks;
-        private bool _directA, _directB;
+        private int _threads, _kcMax, _sliceStride, _jc, _nc, _q0, _q1, _panels, _fullPanels, _rowsPerTask, _panelsPerTask, _rowTasks, _tasks;
+        private bool _directB, _packA;
         private int[] _state = [];
         private T* _bp;
 
@@ -122,13 +132,14 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
             _threads = threads;
             Slices = (pr.K + KC - 1) / KC;
             _kcMax = (pr.K + Slices - 1) / Slices;
-            _directA = DirectA(pr);
             _directB = DirectB(pr);
+            _packA = PackA(pr);
             int panelsMax = (Math.Min(NC, pr.N) + NR - 1) / NR;
-            SlicesPerGroup = (int)Math.Clamp(MaxPackedB / ((long)_kcMax * panelsMax * NR), 1, Slices);
-            _bp = GemmBuffers<T>.B(SlicesPerGroup * _kcMax * panelsMax * NR);
+            // With B read in place only a partial last panel is packed, into one slot per slice.
+            _sliceStride = _kcMax * (_directB ? 1 : panelsMax) * NR;
+            SlicesPerGroup = (int)Math.Clamp(MaxPackedB / _sliceStride, 1, Slices);
+            _bp = GemmBuffers<T>.B(SlicesPerGroup * _sliceStride);
             if (_state.Length < SlicesPerGroup * panelsMax) _state = new int[SlicesPerGroup * panelsMax];
-            _options.MaxDegreeOfParallelism = threads;
         }
 
         /// <summary>Computes K slices [q0, q1) of the column block at jc.</summary>
@@ -149,7 +160,7 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
             else if (microRows >= 2 * _threads)
             {
                 // Row tasks of about MC rows, their count a multiple of the thread count for balance.
-                int tasks = RoundUp(Math.Max(_threads, (_pr.M + MC - 1) / MC), _threads);
+                int tasks = RoundUp(Math.Clamp((_pr.M + MC - 1) / MC, _threads, 4096), _threads);
                 _rowsPerTask = (microRows + tasks - 1) / tasks * MR;
                 _panelsPerTask = _panels;
             }
@@ -160,8 +171,7 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
             }
             _rowTasks = (_pr.M + _rowsPerTask - 1) / _rowsPerTask;
             _tasks = _rowTasks * ((_panels + _panelsPerTask - 1) / _panelsPerTask);
-            if (_tasks == 1) RunTask(0);
-            else Parallel.For(0, _tasks, _options, _task);
+            GemmWorkers.Run(_task, _tasks, _threads);
         }
 
         private void RunTask(int t)
@@ -172,19 +182,19 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
             int s0 = si * _panelsPerTask, s1 = Math.Min(_panels, s0 + _panelsPerTask), ns = s1 - s0;
             // Row tasks sharing the panels start at different ones, so they pack different panels first.
             int sStart = _rowTasks > 1 ? ri * ns / _rowTasks : 0;
-            bool packA = !_pr.TransA && !_directA;
+            bool packA = _packA;
             T* ap = GemmBuffers<T>.A((packA ? RoundUp(Math.Min(MC, i1 - i0), mr) : mr) * kcMax);
             ref readonly Problem pr = ref _pr;
             for (int q = _q0; q < _q1; q++)
             {
                 int pc = q * kcMax, kc = Math.Min(kcMax, pr.K - pc);
                 bool overwrite = !pr.Accumulate && q == 0;
-                T* bq = _bp + (nint)(q - _q0) * kcMax * _panels * nr;
+                T* bq = _bp + (nint)(q - _q0) * _sliceStride;
                 for (int ic = i0; ic < i1; ic += MC)
                 {
+                    // Full MR-row panels of op(A) are read in place; a last partial one is packed (zero-padded).
                     int mc = Math.Min(MC, i1 - ic), fullRows = packA ? 0 : mc / mr * mr;
-                    if (packA) GemmPack<T>.A(false, pr.A, pr.Lda, ic, mc, pc, kc, ap, mr);
-                    else if (fullRows < mc) GemmPack<T>.A(pr.TransA, pr.A, pr.Lda, ic + fullRows, mc - fullRows, pc, kc, ap, mr);
+                    if (fullRows < mc) GemmPack<T>.A(pr.TransA, pr.A, pr.Lda, ic + fullRows, mc - fullRows, pc, kc, ap, mr);
                     for (int u = 0; u < ns; u++)
                     {
                         int s = s0 + (sStart + u) % ns;
@@ -198,7 +208,7 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
                         }
                         else
                         {
-                            bs = bq + (nint)s * kc * nr;
+                            bs = _directB ? bq : bq + (nint)s * kc * nr;
                             bKs = nr;
                             Ensure(q, s, pc, kc, bs);
                         }

@@ -1,5 +1,5 @@
 using System.Numerics;
-using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace MiniTorch;
 
@@ -45,24 +45,37 @@ internal static unsafe class GemmPack<T> where T : unmanaged, IFloatingPointIeee
     /// <summary>d[p·w + i] = src[p·ld + i] for i &lt; count, 0 for count ≤ i &lt; w; p &lt; kc.</summary>
     private static void Copy(T* src, nint ld, int kc, int count, T* d, int w)
     {
-        uint bytes = (uint)(count * sizeof(T));
+        if (count == w && Vector512.IsHardwareAccelerated && w % Vector512<T>.Count == 0)
+        {
+            // Full panels (the common case): whole vectors, no call per row.
+            for (int p = 0; p < kc; p++, src += ld, d += w)
+                for (int i = 0; i < w; i += Vector512<T>.Count) Vector512.Store(Vector512.Load(src + i), d + i);
+            return;
+        }
+        if (count == w && Vector256.IsHardwareAccelerated && w % Vector256<T>.Count == 0)
+        {
+            for (int p = 0; p < kc; p++, src += ld, d += w)
+                for (int i = 0; i < w; i += Vector256<T>.Count) Vector256.Store(Vector256.Load(src + i), d + i);
+            return;
+        }
         for (int p = 0; p < kc; p++, src += ld, d += w)
         {
-            Unsafe.CopyBlockUnaligned(d, src, bytes);
-            for (int i = count; i < w; i++) d[i] = T.Zero;
+            int i = 0;
+            for (; i < count; i++) d[i] = src[i];
+            for (; i < w; i++) d[i] = T.Zero;
         }
     }
 
     /// <summary>d[p·w + i] = src[i·ld + p] for i &lt; count, 0 for count ≤ i &lt; w; p &lt; kc.</summary>
     private static void Interleave(T* src, nint ld, int kc, int count, T* d, int w)
     {
-        for (int i = 0; i < count; i++)
+        // k outer: the destination is written in order while the count source lines are read in step.
+        for (int p = 0; p < kc; p++, d += w)
         {
-            T* s = src + i * ld;
-            T* di = d + i;
-            for (int p = 0; p < kc; p++) di[(nint)p * w] = s[p];
+            T* s = src + p;
+            int i = 0;
+            for (; i < count; i++, s += ld) d[i] = *s;
+            for (; i < w; i++) d[i] = T.Zero;
         }
-        for (int i = count; i < w; i++)
-            for (int p = 0; p < kc; p++) d[(nint)p * w + i] = T.Zero;
     }
 }

@@ -2,6 +2,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace MiniTorch;
 
@@ -76,10 +77,11 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
         Vector512<T> c1_0 = default;
         Vector512<T> c2_0 = default;
         Vector512<T> c3_0 = default;
-        for (int p = 0; p < kc; p++)
+        Vector512<T> av;
+        int p = 0;
+        for (; p < kc; p++)
         {
             var b0 = Vector512.Load(b);
-            Vector512<T> av;
             av = Vector512.Create(a[0]); c0_0 = Fma(av, b0, c0_0);
             av = Vector512.Create(a[1]); c1_0 = Fma(av, b0, c1_0);
             av = Vector512.Create(a[2]); c2_0 = Fma(av, b0, c2_0);
@@ -126,10 +128,11 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
         Vector512<T> c5_0 = default;
         Vector512<T> c6_0 = default;
         Vector512<T> c7_0 = default;
-        for (int p = 0; p < kc; p++)
+        Vector512<T> av;
+        int p = 0;
+        for (; p < kc; p++)
         {
             var b0 = Vector512.Load(b);
-            Vector512<T> av;
             av = Vector512.Create(a[0]); c0_0 = Fma(av, b0, c0_0);
             av = Vector512.Create(a[1]); c1_0 = Fma(av, b0, c1_0);
             av = Vector512.Create(a[2]); c2_0 = Fma(av, b0, c2_0);
@@ -196,10 +199,11 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
         Vector512<T> c9_0 = default;
         Vector512<T> c10_0 = default;
         Vector512<T> c11_0 = default;
-        for (int p = 0; p < kc; p++)
+        Vector512<T> av;
+        int p = 0;
+        for (; p < kc; p++)
         {
             var b0 = Vector512.Load(b);
-            Vector512<T> av;
             av = Vector512.Create(a[0]); c0_0 = Fma(av, b0, c0_0);
             av = Vector512.Create(a[1]); c1_0 = Fma(av, b0, c1_0);
             av = Vector512.Create(a[2]); c2_0 = Fma(av, b0, c2_0);
@@ -284,10 +288,11 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
         Vector512<T> c11_0 = default;
         nint r2 = 2 * aRs;
         T* a0 = a; T* a3 = a + 3 * aRs; T* a6 = a + 6 * aRs; T* a9 = a + 9 * aRs;
-        for (int p = 0; p < kc; p++)
+        Vector512<T> av;
+        int p = 0;
+        for (; p < kc; p++)
         {
             var b0 = Vector512.Load(b);
-            Vector512<T> av;
             av = Vector512.Create(a0[0]); c0_0 = Fma(av, b0, c0_0);
             av = Vector512.Create(a0[aRs]); c1_0 = Fma(av, b0, c1_0);
             av = Vector512.Create(a0[r2]); c2_0 = Fma(av, b0, c2_0);
@@ -362,11 +367,12 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
         Vector512<T> c1_0 = default; Vector512<T> c1_1 = default;
         Vector512<T> c2_0 = default; Vector512<T> c2_1 = default;
         Vector512<T> c3_0 = default; Vector512<T> c3_1 = default;
-        for (int p = 0; p < kc; p++)
+        Vector512<T> av;
+        int p = 0;
+        for (; p < kc; p++)
         {
             var b0 = Vector512.Load(b);
             var b1 = Vector512.Load(b + 1 * w);
-            Vector512<T> av;
             av = Vector512.Create(a[0]); c0_0 = Fma(av, b0, c0_0); c0_1 = Fma(av, b1, c0_1);
             av = Vector512.Create(a[1]); c1_0 = Fma(av, b0, c1_0); c1_1 = Fma(av, b1, c1_1);
             av = Vector512.Create(a[2]); c2_0 = Fma(av, b0, c2_0); c2_1 = Fma(av, b1, c2_1);
@@ -417,11 +423,12 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
         Vector512<T> c5_0 = default; Vector512<T> c5_1 = default;
         Vector512<T> c6_0 = default; Vector512<T> c6_1 = default;
         Vector512<T> c7_0 = default; Vector512<T> c7_1 = default;
-        for (int p = 0; p < kc; p++)
+        Vector512<T> av;
+        int p = 0;
+        for (; p < kc; p++)
         {
             var b0 = Vector512.Load(b);
             var b1 = Vector512.Load(b + 1 * w);
-            Vector512<T> av;
             av = Vector512.Create(a[0]); c0_0 = Fma(av, b0, c0_0); c0_1 = Fma(av, b1, c0_1);
             av = Vector512.Create(a[1]); c1_0 = Fma(av, b0, c1_0); c1_1 = Fma(av, b1, c1_1);
             av = Vector512.Create(a[2]); c2_0 = Fma(av, b0, c2_0); c2_1 = Fma(av, b1, c2_1);
@@ -496,11 +503,12 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
         Vector512<T> c9_0 = default; Vector512<T> c9_1 = default;
         Vector512<T> c10_0 = default; Vector512<T> c10_1 = default;
         Vector512<T> c11_0 = default; Vector512<T> c11_1 = default;
-        for (int p = 0; p < kc; p++)
+        Vector512<T> av;
+        int p = 0;
+        for (; p < kc; p++)
         {
             var b0 = Vector512.Load(b);
             var b1 = Vector512.Load(b + 1 * w);
-            Vector512<T> av;
             av = Vector512.Create(a[0]); c0_0 = Fma(av, b0, c0_0); c0_1 = Fma(av, b1, c0_1);
             av = Vector512.Create(a[1]); c1_0 = Fma(av, b0, c1_0); c1_1 = Fma(av, b1, c1_1);
             av = Vector512.Create(a[2]); c2_0 = Fma(av, b0, c2_0); c2_1 = Fma(av, b1, c2_1);
@@ -597,11 +605,12 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
         Vector512<T> c11_0 = default; Vector512<T> c11_1 = default;
         nint r2 = 2 * aRs;
         T* a0 = a; T* a3 = a + 3 * aRs; T* a6 = a + 6 * aRs; T* a9 = a + 9 * aRs;
-        for (int p = 0; p < kc; p++)
+        Vector512<T> av;
+        int p = 0;
+        for (; p < kc; p++)
         {
             var b0 = Vector512.Load(b);
             var b1 = Vector512.Load(b + 1 * w);
-            Vector512<T> av;
             av = Vector512.Create(a0[0]); c0_0 = Fma(av, b0, c0_0); c0_1 = Fma(av, b1, c0_1);
             av = Vector512.Create(a0[aRs]); c1_0 = Fma(av, b0, c1_0); c1_1 = Fma(av, b1, c1_1);
             av = Vector512.Create(a0[r2]); c2_0 = Fma(av, b0, c2_0); c2_1 = Fma(av, b1, c2_1);
@@ -686,10 +695,11 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
         int w = Vector256<T>.Count;
         Vector256<T> c0_0 = default;
         Vector256<T> c1_0 = default;
-        for (int p = 0; p < kc; p++)
+        Vector256<T> av;
+        int p = 0;
+        for (; p < kc; p++)
         {
             var b0 = Vector256.Load(b);
-            Vector256<T> av;
             av = Vector256.Create(a[0]); c0_0 = Fma(av, b0, c0_0);
             av = Vector256.Create(a[1]); c1_0 = Fma(av, b0, c1_0);
             a += aKs;
@@ -724,10 +734,11 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
         Vector256<T> c1_0 = default;
         Vector256<T> c2_0 = default;
         Vector256<T> c3_0 = default;
-        for (int p = 0; p < kc; p++)
+        Vector256<T> av;
+        int p = 0;
+        for (; p < kc; p++)
         {
             var b0 = Vector256.Load(b);
-            Vector256<T> av;
             av = Vector256.Create(a[0]); c0_0 = Fma(av, b0, c0_0);
             av = Vector256.Create(a[1]); c1_0 = Fma(av, b0, c1_0);
             av = Vector256.Create(a[2]); c2_0 = Fma(av, b0, c2_0);
@@ -772,10 +783,11 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
         Vector256<T> c3_0 = default;
         Vector256<T> c4_0 = default;
         Vector256<T> c5_0 = default;
-        for (int p = 0; p < kc; p++)
+        Vector256<T> av;
+        int p = 0;
+        for (; p < kc; p++)
         {
             var b0 = Vector256.Load(b);
-            Vector256<T> av;
             av = Vector256.Create(a[0]); c0_0 = Fma(av, b0, c0_0);
             av = Vector256.Create(a[1]); c1_0 = Fma(av, b0, c1_0);
             av = Vector256.Create(a[2]); c2_0 = Fma(av, b0, c2_0);
@@ -830,10 +842,11 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
         Vector256<T> c5_0 = default;
         nint r2 = 2 * aRs;
         T* a0 = a; T* a3 = a + 3 * aRs;
-        for (int p = 0; p < kc; p++)
+        Vector256<T> av;
+        int p = 0;
+        for (; p < kc; p++)
         {
             var b0 = Vector256.Load(b);
-            Vector256<T> av;
             av = Vector256.Create(a0[0]); c0_0 = Fma(av, b0, c0_0);
             av = Vector256.Create(a0[aRs]); c1_0 = Fma(av, b0, c1_0);
             av = Vector256.Create(a0[r2]); c2_0 = Fma(av, b0, c2_0);
@@ -882,11 +895,12 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
         int w = Vector256<T>.Count;
         Vector256<T> c0_0 = default; Vector256<T> c0_1 = default;
         Vector256<T> c1_0 = default; Vector256<T> c1_1 = default;
-        for (int p = 0; p < kc; p++)
+        Vector256<T> av;
+        int p = 0;
+        for (; p < kc; p++)
         {
             var b0 = Vector256.Load(b);
             var b1 = Vector256.Load(b + 1 * w);
-            Vector256<T> av;
             av = Vector256.Create(a[0]); c0_0 = Fma(av, b0, c0_0); c0_1 = Fma(av, b1, c0_1);
             av = Vector256.Create(a[1]); c1_0 = Fma(av, b0, c1_0); c1_1 = Fma(av, b1, c1_1);
             a += aKs;
@@ -923,11 +937,12 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
         Vector256<T> c1_0 = default; Vector256<T> c1_1 = default;
         Vector256<T> c2_0 = default; Vector256<T> c2_1 = default;
         Vector256<T> c3_0 = default; Vector256<T> c3_1 = default;
-        for (int p = 0; p < kc; p++)
+        Vector256<T> av;
+        int p = 0;
+        for (; p < kc; p++)
         {
             var b0 = Vector256.Load(b);
             var b1 = Vector256.Load(b + 1 * w);
-            Vector256<T> av;
             av = Vector256.Create(a[0]); c0_0 = Fma(av, b0, c0_0); c0_1 = Fma(av, b1, c0_1);
             av = Vector256.Create(a[1]); c1_0 = Fma(av, b0, c1_0); c1_1 = Fma(av, b1, c1_1);
             av = Vector256.Create(a[2]); c2_0 = Fma(av, b0, c2_0); c2_1 = Fma(av, b1, c2_1);
@@ -976,11 +991,12 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
         Vector256<T> c3_0 = default; Vector256<T> c3_1 = default;
         Vector256<T> c4_0 = default; Vector256<T> c4_1 = default;
         Vector256<T> c5_0 = default; Vector256<T> c5_1 = default;
-        for (int p = 0; p < kc; p++)
+        Vector256<T> av;
+        int p = 0;
+        for (; p < kc; p++)
         {
             var b0 = Vector256.Load(b);
             var b1 = Vector256.Load(b + 1 * w);
-            Vector256<T> av;
             av = Vector256.Create(a[0]); c0_0 = Fma(av, b0, c0_0); c0_1 = Fma(av, b1, c0_1);
             av = Vector256.Create(a[1]); c1_0 = Fma(av, b0, c1_0); c1_1 = Fma(av, b1, c1_1);
             av = Vector256.Create(a[2]); c2_0 = Fma(av, b0, c2_0); c2_1 = Fma(av, b1, c2_1);
@@ -1041,11 +1057,12 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
         Vector256<T> c5_0 = default; Vector256<T> c5_1 = default;
         nint r2 = 2 * aRs;
         T* a0 = a; T* a3 = a + 3 * aRs;
-        for (int p = 0; p < kc; p++)
+        Vector256<T> av;
+        int p = 0;
+        for (; p < kc; p++)
         {
             var b0 = Vector256.Load(b);
             var b1 = Vector256.Load(b + 1 * w);
-            Vector256<T> av;
             av = Vector256.Create(a0[0]); c0_0 = Fma(av, b0, c0_0); c0_1 = Fma(av, b1, c0_1);
             av = Vector256.Create(a0[aRs]); c1_0 = Fma(av, b0, c1_0); c1_1 = Fma(av, b1, c1_1);
             av = Vector256.Create(a0[r2]); c2_0 = Fma(av, b0, c2_0); c2_1 = Fma(av, b1, c2_1);

@@ -97,9 +97,9 @@ public class GemmTests
     [MemberData(nameof(Transposes))]
     public void SizesAcrossBlockBoundariesMatchTheTripleLoop(bool ta, bool tb)
     {
-        // 257 crosses the K slice (256), several row blocks and several column panels; with 300 the product is large
+        // 257 crosses several row blocks and column panels, K = 1100 several K slices; with 300 the product is large
         // enough for the parallel driver.
-        (int, int, int)[] shapes = [(257, 3, 17), (3, 257, 33), (17, 33, 257), (65, 257, 257), (257, 257, 257), (300, 300, 300)];
+        (int, int, int)[] shapes = [(257, 3, 17), (3, 257, 33), (17, 33, 257), (65, 257, 257), (257, 257, 257), (300, 300, 300), (13, 40, 1100)];
         int seed = 100;
         foreach (var (m, n, k) in shapes)
         {
@@ -218,6 +218,9 @@ public class GemmParallelTests
             GemmTests.CheckCase<double>(new GemmTests.Case(300, 300, 300, true, true, true, 1, 1, 1, 8));
             // Few rows: the work is split over column panels instead of rows; more columns than one column block.
             GemmTests.CheckCase<float>(new GemmTests.Case(7, 2100, 200, false, true, true, 0, 3, 1, 9));
+            // A plain B and a transposed A this large are packed rather than read in place.
+            GemmTests.CheckCase<double>(new GemmTests.Case(60, 1100, 500, false, false, true, 2, 1, 0, 10));
+            GemmTests.CheckCase<float>(new GemmTests.Case(601, 30, 1000, true, false, false, 1, 0, 2, 11));
         }
         finally
         {
@@ -228,7 +231,7 @@ public class GemmParallelTests
     public static TheoryData<int, int, int, bool, bool> Shapes => new()
     {
         { 300, 300, 300, false, false }, { 300, 300, 300, true, true }, { 129, 517, 290, false, true },
-        { 7, 2100, 200, true, false }, { 1030, 40, 70, false, false },
+        { 7, 2100, 200, true, false }, { 1030, 40, 70, false, false }, { 60, 1100, 500, false, false }, { 60, 300, 1100, false, false }, { 601, 40, 1000, true, false },
     };
 
     [Theory]
@@ -251,6 +254,55 @@ public class GemmParallelTests
         {
             Parallelism.MaxThreads = saved;
         }
+    }
+
+    [Fact]
+    public void ConcurrentCallersGetTheSameBitsAsOneThread()
+    {
+        // Several threads run parallel products at once: one gets the worker pool, the others run on their own.
+        int saved = Parallelism.MaxThreads;
+        try
+        {
+            var expected = Run<float>(1, 150, 170, 160, false, true);
+            Parallelism.MaxThreads = 2;
+            var failures = 0;
+            var threads = Enumerable.Range(0, 4).Select(_ => new Thread(() =>
+            {
+                for (int r = 0; r < 10; r++)
+                {
+                    var rng = new Rng(5);
+                    var a = rng.Normal<float>([150 * 160]).ToArray();
+                    var b = rng.Normal<float>([160 * 170]).ToArray();
+                    var c = rng.Normal<float>([150 * 170]).ToArray();
+                    Gemm.Multiply<float>(false, true, 150, 170, 160, a, 160, b, 160, c, 170, accumulate: true);
+                    if (!BitEqual(expected, c)) Interlocked.Increment(ref failures);
+                }
+            })).ToList();
+            threads.ForEach(t => t.Start());
+            threads.ForEach(t => t.Join());
+            Assert.Equal(0, failures);
+        }
+        finally
+        {
+            Parallelism.MaxThreads = saved;
+        }
+    }
+
+    [Fact]
+    public void WorkerPoolUsesAtMostTheAllowedThreadsAndRethrowsTaskErrors()
+    {
+        var seen = new System.Collections.Concurrent.ConcurrentDictionary<int, bool>();
+        var ran = new int[64];
+        GemmWorkers.Run(t => { seen[Environment.CurrentManagedThreadId] = true; Thread.SpinWait(20_000); ran[t]++; }, 64, 2);
+        Assert.All(ran, x => Assert.Equal(1, x));
+        Assert.InRange(seen.Count, 1, 2);
+
+        var e = Assert.Throws<AggregateException>(() => GemmWorkers.Run(t => { if (t == 3) throw new InvalidOperationException("task 3"); }, 8, 2));
+        Assert.Equal("task 3", e.InnerException!.Message);
+
+        var again = new int[16];
+        GemmWorkers.Run(t => again[t]++, 16, 2);
+        Assert.All(again, x => Assert.Equal(1, x));
     }
 
     [Fact]
