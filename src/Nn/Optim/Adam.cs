@@ -1,0 +1,79 @@
+using System.Numerics;
+using TP = System.Numerics.Tensors.TensorPrimitives;
+
+namespace MiniTorch.Nn.Optim;
+
+/// <summary>
+/// Adam (Kingma and Ba) as <c>torch.optim.Adam</c> (amsgrad off): with d = g + weightDecay·p (L2 penalty in the
+/// gradient, not AdamW's decoupled decay) and t the parameter's step,
+/// <c>m = β1·m + (1 − β1)·d</c>, <c>v = β2·v + (1 − β2)·d²</c>,
+/// <c>p −= (lr / (1 − β1^t)) · m / (√v / √(1 − β2^t) + eps)</c>.
+/// The bias corrections are computed in double and rounded to <typeparamref name="T"/>, as PyTorch does with
+/// Python floats. State-dict buffers: "exp_avg" (m) and "exp_avg_sq" (v).
+/// </summary>
+public sealed class Adam<T> : Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private const int ExpAvg = 0, ExpAvgSq = 1;
+
+    /// <summary>
+    /// Adam over <paramref name="parameters"/> (PyTorch's defaults). Throws an <see cref="ArgumentException"/> for a
+    /// negative or non-finite lr, eps or weight decay, or betas outside [0, 1).
+    /// </summary>
+    public Adam(IEnumerable<Variable<T>> parameters, double lr = 1e-3, double beta1 = 0.9, double beta2 = 0.999,
+        double eps = 1e-8, double weightDecay = 0)
+        : base(parameters, ["beta1", "beta2", "eps", "weight_decay"], ["exp_avg", "exp_avg_sq"])
+    {
+        SetHyperparameters(("lr", lr), ("beta1", beta1), ("beta2", beta2), ("eps", eps), ("weight_decay", weightDecay));
+    }
+
+    /// <summary>Decay rate β1 of the first moment.</summary>
+    public T Beta1 => Hyper("beta1");
+
+    /// <summary>Decay rate β2 of the second moment.</summary>
+    public T Beta2 => Hyper("beta2");
+
+    /// <summary>The term added to the denominator.</summary>
+    public T Eps => Hyper("eps");
+
+    /// <summary>The L2 penalty λ (added to the gradient as λ·p).</summary>
+    public T WeightDecay => Hyper("weight_decay");
+
+    /// <inheritdoc/>
+    protected override void CheckHyperparameters(IReadOnlyDictionary<string, T> h)
+    {
+        CheckUnit(h, "beta1", "beta1", oneAllowed: false);
+        CheckUnit(h, "beta2", "beta2", oneAllowed: false);
+        CheckFiniteNonNegative(h, "eps", "eps");
+        CheckFiniteNonNegative(h, "weight_decay", "weight decay");
+    }
+
+    /// <inheritdoc/>
+    protected override void Update(int index, Span<T> p, ReadOnlySpan<T> g, long step)
+    {
+        T lr = LearningRate, b1 = Beta1, b2 = Beta2, wd = WeightDecay;
+        ReadOnlySpan<T> d = g;
+        if (wd != T.Zero)
+        {
+            var s = Scratch1(p.Length);
+            TP.MultiplyAdd(p, wd, g, s);                       // g + λ·p
+            d = s;
+        }
+        var m = Buffer(ExpAvg, index);
+        var v = Buffer(ExpAvgSq, index);
+        TP.Lerp(m, d, T.One - b1, m);                          // m + (1-β1)(d - m) = β1·m + (1-β1)·d
+        var t = Scratch2(p.Length);
+        TP.Multiply(v, b2, v);
+        TP.Multiply(d, T.One - b2, t);
+        TP.MultiplyAdd(t, d, v, v);                            // β2·v + (1-β2)·d·d
+
+        double bc1 = 1 - Math.Pow(double.CreateChecked(b1), step);
+        double bc2 = 1 - Math.Pow(double.CreateChecked(b2), step);
+        T stepSize = T.CreateChecked(double.CreateChecked(lr) / bc1);
+        T bc2Sqrt = T.CreateChecked(Math.Sqrt(bc2));
+        TP.Sqrt(v, t);
+        TP.Divide(t, bc2Sqrt, t);
+        TP.Add(t, Eps, t);                                     // √v/√(1-β2^t) + eps
+        TP.Divide(m, t, t);
+        TP.MultiplyAdd(t, -stepSize, p, p);
+    }
+}

@@ -1,0 +1,104 @@
+using System.Numerics;
+using TP = System.Numerics.Tensors.TensorPrimitives;
+
+namespace MiniTorch.Nn.Optim;
+
+/// <summary>
+/// RMSprop as <c>torch.optim.RMSprop</c>: with d = g + weightDecay·p,
+/// <c>v = α·v + (1 − α)·d²</c>; centered: <c>ḡ = α·ḡ + (1 − α)·d</c> and the denominator uses <c>v − ḡ²</c>;
+/// <c>avg = √v + eps</c> (eps outside the root); then <c>p −= lr·d/avg</c>, or with momentum μ
+/// <c>b = μ·b + d/avg</c>, <c>p −= lr·b</c>.
+/// <para>
+/// CS231n's <c>rmsprop</c> (assignment 2's optim.py: <c>cache = decay_rate·cache + (1 − decay_rate)·dw²</c>,
+/// <c>w −= lr·dw / (√cache + eps)</c>) is the same rule without centering, momentum or weight decay: its eps is
+/// outside the root too. Only min-char-rnn's Adagrad (<see cref="Adagrad{T}"/>) puts eps inside the root.
+/// State-dict buffers: "square_avg", "grad_avg" (only when centered) and "momentum_buffer" (only when
+/// momentum &gt; 0).
+/// </para>
+/// </summary>
+public sealed class RmsProp<T> : Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private const int SquareAvg = 0, GradAvg = 1, MomentumBuffer = 2;
+
+    /// <summary>
+    /// RMSprop over <paramref name="parameters"/> (PyTorch's defaults; CS231n uses decay rate α = 0.99 too). Throws
+    /// an <see cref="ArgumentException"/> for a negative or non-finite lr, eps, momentum or weight decay, or α outside
+    /// [0, 1].
+    /// </summary>
+    public RmsProp(IEnumerable<Variable<T>> parameters, double lr = 1e-2, double alpha = 0.99, double eps = 1e-8,
+        double weightDecay = 0, double momentum = 0, bool centered = false)
+        : base(parameters, ["alpha", "eps", "weight_decay", "momentum", "centered"], ["square_avg", "grad_avg", "momentum_buffer"])
+    {
+        SetHyperparameters(("lr", lr), ("alpha", alpha), ("eps", eps), ("weight_decay", weightDecay),
+            ("momentum", momentum), ("centered", centered ? 1 : 0));
+    }
+
+    /// <summary>The decay rate α of the squared-gradient average.</summary>
+    public T Alpha => Hyper("alpha");
+
+    /// <summary>The term added to the root in the denominator.</summary>
+    public T Eps => Hyper("eps");
+
+    /// <summary>The L2 penalty λ (added to the gradient as λ·p).</summary>
+    public T WeightDecay => Hyper("weight_decay");
+
+    /// <summary>The momentum factor μ (0: none).</summary>
+    public T Momentum => Hyper("momentum");
+
+    /// <summary>Whether the second moment is centered by the squared mean gradient.</summary>
+    public bool Centered => Hyper("centered") == T.One;
+
+    /// <inheritdoc/>
+    protected override void CheckHyperparameters(IReadOnlyDictionary<string, T> h)
+    {
+        CheckUnit(h, "alpha", "alpha", oneAllowed: true);
+        CheckFiniteNonNegative(h, "eps", "eps");
+        CheckFiniteNonNegative(h, "weight_decay", "weight decay");
+        CheckFiniteNonNegative(h, "momentum", "momentum");
+        CheckFlag(h, "centered");
+    }
+
+    /// <inheritdoc/>
+    protected override bool BufferRequired(int buffer, IReadOnlyDictionary<string, T> h) => buffer switch
+    {
+        GradAvg => h["centered"] == T.One,
+        MomentumBuffer => h["momentum"] > T.Zero,
+        _ => true,
+    };
+
+    /// <inheritdoc/>
+    protected override void Update(int index, Span<T> p, ReadOnlySpan<T> g, long step)
+    {
+        T lr = LearningRate, alpha = Alpha, wd = WeightDecay, mu = Momentum;
+        ReadOnlySpan<T> d = g;
+        if (wd != T.Zero)
+        {
+            var s = Scratch1(p.Length);
+            TP.MultiplyAdd(p, wd, g, s);
+            d = s;
+        }
+        var v = Buffer(SquareAvg, index);
+        var t = Scratch2(p.Length);
+        TP.Multiply(v, alpha, v);
+        TP.Multiply(d, T.One - alpha, t);
+        TP.MultiplyAdd(t, d, v, v);                  // α·v + (1-α)·d·d
+        if (Centered)
+        {
+            var ga = Buffer(GradAvg, index);
+            TP.Lerp(ga, d, T.One - alpha, ga);       // α·ḡ + (1-α)·d
+            TP.Multiply(ga, ga, t);
+            TP.Subtract(v, t, t);                    // v - ḡ²
+            TP.Sqrt(t, t);
+        }
+        else TP.Sqrt(v, t);
+        TP.Add(t, Eps, t);                           // avg = √v + eps
+        TP.Divide(d, t, t);                          // d / avg
+        if (mu > T.Zero)
+        {
+            var buf = Buffer(MomentumBuffer, index);
+            TP.MultiplyAdd(buf, mu, t, buf);         // μ·b + d/avg
+            TP.MultiplyAdd(buf, -lr, p, p);
+        }
+        else TP.MultiplyAdd(t, -lr, p, p);
+    }
+}
