@@ -80,11 +80,20 @@ public sealed class CaptioningRnn<T> : Module<T> where T : unmanaged, IFloatingP
         var maskSpan = mask.AsSpan();
         for (int i = 0; i < maskSpan.Length; i++) maskSpan[i] = outIds[i] != NullId ? T.One : T.Zero;
 
-        var h0 = Projection.Forward(features);           // (N, H)
-        var x = Embed.Forward(captionsIn);               // (N, T-1, W)
-        var h = _lstm is not null ? _lstm.Forward(x, h0).Output : _rnn!.Forward(x, h0).Output; // (N, T-1, H)
-        var scores = Vocab.Forward(h);                   // (N, T-1, V)
+        var scores = Scores(features, captionsIn);       // (N, T-1, V)
         return Functional.TemporalSoftmaxLoss(scores, captionsOut, mask);
+    }
+
+    /// <summary>
+    /// Teacher forcing: the scores (N, T, V) for the word after each word of <paramref name="captionsIn"/> (N, T),
+    /// the recurrent layer starting from h0 = affine(<paramref name="features"/>).
+    /// </summary>
+    public Variable<T> Scores(Variable<T> features, Tensor<int> captionsIn)
+    {
+        var h0 = Projection.Forward(features);    // (N, H)
+        var x = Embed.Forward(captionsIn);        // (N, T, W)
+        var h = _lstm is not null ? _lstm.Forward(x, h0).Output : _rnn!.Forward(x, h0).Output; // (N, T, H)
+        return Vocab.Forward(h);                  // (N, T, V)
     }
 
     /// <summary>
