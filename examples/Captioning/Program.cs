@@ -68,7 +68,10 @@ static int Main(CommandLine cl)
         string png = Path.Combine(outDir, $"captioning-{cell}-overfit.png");
         var steps = Enumerable.Range(1, solver.LossHistory.Count).Select(i => (double)i).ToArray();
         Plots.Lines(png, $"Overfitting {n} captions ({cell}, hidden {hidden})", "step (mini-batch of 25)", "loss",
-            [new Series("training loss", steps, solver.LossHistory.ToArray())], logY: true);
+            [
+                new Series("training loss", steps, solver.LossHistory.ToArray()),
+                new Series("target 0.1", [1, Math.Max(steps.Length, 2)], [0.1, 0.1]),
+            ], logY: true);
         plots.Add(png);
     }
 
@@ -103,7 +106,8 @@ static int Main(CommandLine cl)
         for (int i = 0; i < Math.Min(show, valCount); i++)
         {
             Console.WriteLine($"  truth:     {string.Join(' ', truth[i])}");
-            Console.WriteLine($"  predicted: {string.Join(' ', predicted[i])}{(predicted[i].SequenceEqual(truth[i]) ? "" : "   (differs)")}");
+            string words = predicted[i].Count > 0 ? string.Join(' ', predicted[i]) : "(no words)";
+            Console.WriteLine($"  predicted: {words}{(predicted[i].SequenceEqual(truth[i]) ? "" : "   (differs)")}");
         }
 
         string png = Path.Combine(outDir, $"captioning-{cell}-loss.png");
@@ -112,7 +116,7 @@ static int Main(CommandLine cl)
         [
             new Series("training loss (moving average of 20)", steps, Plots.Smooth(solver.LossHistory, 20)),
             new Series("held-out loss (end of each epoch)", valSteps.ToArray(), valLosses.ToArray()),
-        ]);
+        ], logY: true);
         plots.Add(png);
     }
     foreach (var png in plots) Console.WriteLine($"wrote {png}");
