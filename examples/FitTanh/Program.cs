@@ -1,8 +1,9 @@
 // Fits y = tanh(x·W + b) to data made by a hidden "true" W and b, by plain gradient descent.
 // Everything a training loop needs is here: leaves that require grad, a loss built from ops,
-// Backward(), reading .Grad, an update under NoGrad, and ZeroGrad().
+// Backward(), reading .Grad, an optimizer step, and ZeroGrad().
 using MiniTorch;
 using MiniTorch.Autograd;
+using MiniTorch.Nn.Optim;
 
 var rng = new Rng(seed: 42);
 const int n = 256, inputs = 8, outputs = 3;
@@ -17,17 +18,15 @@ var b = Tensor.Zeros<double>(outputs).RequiresGrad("b");
 var xv = x.AsVariable();
 var yv = target.AsVariable();
 
-const double learningRate = 0.5;
+var optimizer = new Sgd<double>([w, b], lr: 0.5);
 for (int step = 0; step <= 200; step++)
 {
     var prediction = (xv.MatMul(w) + b).Tanh();
     var loss = (prediction - yv).Square().Mean();
     loss.Backward();
     if (step % 20 == 0) Console.WriteLine($"step {step,3}  loss {loss.Item():E3}");
-    Tensor.AddScaledInPlace(w.Data, w.Grad!, -learningRate);
-    Tensor.AddScaledInPlace(b.Data, b.Grad!, -learningRate);
-    w.ZeroGrad();
-    b.ZeroGrad();
+    optimizer.Step();      // w -= lr * w.Grad, b -= lr * b.Grad
+    optimizer.ZeroGrad();
 }
 
 double error = (w.Data - trueW).Abs().MaxAll();

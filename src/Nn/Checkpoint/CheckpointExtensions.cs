@@ -36,7 +36,12 @@ public static class CheckpointExtensions
     public static void Load<T>(this Module<T> module, string path, bool strict = true) where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(module);
-        var state = Safetensors.Load<T>(path);
+        Dictionary<string, Tensor<T>> state;
+        using (var file = SafetensorsFile.Open(path))
+        {
+            CheckKind(path, file.Metadata, "module");
+            state = file.ReadAll<T>();
+        }
         try { module.LoadStateDict(state, strict); }
         catch (ArgumentException e) { throw new CheckpointException(path, null, e.Message, e); }
     }
@@ -59,11 +64,25 @@ public static class CheckpointExtensions
         Dictionary<string, Tensor<T>> state;
         using (var file = SafetensorsFile.Open(path))
         {
+            CheckKind(path, file.Metadata, "optimizer");
             CheckOptimizerName(path, file.Metadata, optimizer);
             state = file.ReadAll<T>();
         }
         try { optimizer.ValidateStateDict(state).Apply(); }
         catch (ArgumentException e) { throw new CheckpointException(path, null, e.Message, e); }
+    }
+
+    /// <summary>Throws when the file says it holds something other than <paramref name="expected"/> (files without the key pass).</summary>
+    internal static void CheckKind(string path, IReadOnlyDictionary<string, string> metadata, string expected)
+    {
+        if (metadata.TryGetValue(KindKey, out var kind) && kind != expected)
+            throw new CheckpointException(path, null, kind switch
+            {
+                "training" => "the file is a training checkpoint; load it with TrainingCheckpoint.Load.",
+                "optimizer" => "the file holds optimizer state; load it with optimizer.Load.",
+                "module" => "the file holds module parameters; load it with module.Load.",
+                _ => $"the file holds '{kind}', not {expected} state.",
+            });
     }
 
     internal static void CheckOptimizerName<T>(string path, IReadOnlyDictionary<string, string> metadata, Optimizer<T> optimizer)

@@ -52,6 +52,7 @@ public static class TrainingCheckpoint
         Dictionary<string, Tensor<T>> all;
         using (var file = SafetensorsFile.Open(path))
         {
+            CheckpointExtensions.CheckKind(path, file.Metadata, "training");
             if (optimizer is not null) CheckpointExtensions.CheckOptimizerName(path, file.Metadata, optimizer);
             all = file.ReadAll<T>();
         }

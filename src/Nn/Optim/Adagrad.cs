@@ -42,20 +42,18 @@ public sealed class Adagrad<T> : Optimizer<T> where T : unmanaged, IFloatingPoin
     /// <inheritdoc/>
     protected override void Update(int index, Span<T> p, ReadOnlySpan<T> g, long step)
     {
-        T lr = LearningRate, wd = WeightDecay;
-        ReadOnlySpan<T> d = g;
-        if (wd != T.Zero)
+        T lr = LearningRate, wd = WeightDecay, eps = Eps;
+        var memAll = Buffer(Sum, index);
+        for (int o = 0; o < p.Length; o += ChunkLength)
         {
-            var s = Scratch1(p.Length);
-            TP.MultiplyAdd(p, wd, g, s);
-            d = s;
+            int n = Math.Min(ChunkLength, p.Length - o);
+            Span<T> pc = p.Slice(o, n), mem = memAll.Slice(o, n), t = Scratch2(n);
+            ReadOnlySpan<T> d = WithWeightDecay(g.Slice(o, n), pc, wd);
+            TP.MultiplyAdd(d, d, mem, mem);          // mem += d²
+            TP.Add(mem, eps, t);
+            TP.Sqrt(t, t);
+            TP.Divide(d, t, t);                      // d / √(mem + eps)
+            TP.MultiplyAdd(t, -lr, pc, pc);
         }
-        var mem = Buffer(Sum, index);
-        TP.MultiplyAdd(d, d, mem, mem);          // mem += d²
-        var t = Scratch2(p.Length);
-        TP.Add(mem, Eps, t);
-        TP.Sqrt(t, t);
-        TP.Divide(d, t, t);
-        TP.MultiplyAdd(t, -lr, p, p);
     }
 }

@@ -50,30 +50,26 @@ public sealed class Adam<T> : Optimizer<T> where T : unmanaged, IFloatingPointIe
     /// <inheritdoc/>
     protected override void Update(int index, Span<T> p, ReadOnlySpan<T> g, long step)
     {
-        T lr = LearningRate, b1 = Beta1, b2 = Beta2, wd = WeightDecay;
-        ReadOnlySpan<T> d = g;
-        if (wd != T.Zero)
-        {
-            var s = Scratch1(p.Length);
-            TP.MultiplyAdd(p, wd, g, s);                       // g + λ·p
-            d = s;
-        }
-        var m = Buffer(ExpAvg, index);
-        var v = Buffer(ExpAvgSq, index);
-        TP.Lerp(m, d, T.One - b1, m);                          // m + (1-β1)(d - m) = β1·m + (1-β1)·d
-        var t = Scratch2(p.Length);
-        TP.Multiply(v, b2, v);
-        TP.Multiply(d, T.One - b2, t);
-        TP.MultiplyAdd(t, d, v, v);                            // β2·v + (1-β2)·d·d
-
+        T lr = LearningRate, b1 = Beta1, b2 = Beta2, wd = WeightDecay, eps = Eps;
         double bc1 = 1 - Math.Pow(double.CreateChecked(b1), step);
         double bc2 = 1 - Math.Pow(double.CreateChecked(b2), step);
         T stepSize = T.CreateChecked(double.CreateChecked(lr) / bc1);
         T bc2Sqrt = T.CreateChecked(Math.Sqrt(bc2));
-        TP.Sqrt(v, t);
-        TP.Divide(t, bc2Sqrt, t);
-        TP.Add(t, Eps, t);                                     // √v/√(1-β2^t) + eps
-        TP.Divide(m, t, t);
-        TP.MultiplyAdd(t, -stepSize, p, p);
+        Span<T> mAll = Buffer(ExpAvg, index), vAll = Buffer(ExpAvgSq, index);
+        for (int o = 0; o < p.Length; o += ChunkLength)
+        {
+            int n = Math.Min(ChunkLength, p.Length - o);
+            Span<T> pc = p.Slice(o, n), m = mAll.Slice(o, n), v = vAll.Slice(o, n), t = Scratch2(n);
+            ReadOnlySpan<T> d = WithWeightDecay(g.Slice(o, n), pc, wd);
+            TP.Lerp(m, d, T.One - b1, m);                          // m + (1-β1)(d - m) = β1·m + (1-β1)·d
+            TP.Multiply(v, b2, v);
+            TP.Multiply(d, T.One - b2, t);
+            TP.MultiplyAdd(t, d, v, v);                            // β2·v + (1-β2)·d·d
+            TP.Sqrt(v, t);
+            TP.Divide(t, bc2Sqrt, t);
+            TP.Add(t, eps, t);                                     // √v/√(1-β2^t) + eps
+            TP.Divide(m, t, t);
+            TP.MultiplyAdd(t, -stepSize, pc, pc);                  // p − lr/(1-β1^t) · m/denom
+        }
     }
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Numerics;
+using TP = System.Numerics.Tensors.TensorPrimitives;
 
 namespace MiniTorch.Nn.Optim;
 
@@ -61,9 +62,9 @@ public abstract class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
         _paramSteps = new long[_parameters.Length];
         _buffers = new Tensor<T>?[bufferNames.Length][];
         for (int b = 0; b < bufferNames.Length; b++) _buffers[b] = new Tensor<T>?[_parameters.Length];
-        int max = _parameters.Max(p => p.Length);
-        _scratch1 = new T[max];
-        _scratch2 = new T[max];
+        int scratch = Math.Min(ChunkLength, _parameters.Max(p => p.Length));
+        _scratch1 = new T[scratch];
+        _scratch2 = new T[scratch];
     }
 
     /// <summary>The optimizer's name in messages (the class name, e.g. "Adam").</summary>
@@ -181,10 +182,28 @@ public abstract class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
     protected Span<T> Buffer(int buffer, int index) =>
         (_buffers[buffer][index] ??= new Tensor<T>(_parameters[index].Data.ShapeArray)).AsSpan();
 
-    /// <summary>First scratch span of <paramref name="length"/> elements (shared, allocated once).</summary>
+    /// <summary>
+    /// The block length in which updates run: every kernel of a rule is applied to one block of a few KB before the
+    /// next, so the parameter, gradient and buffers stream through memory once per step instead of once per kernel.
+    /// </summary>
+    protected const int ChunkLength = 1024;
+
+    /// <summary>
+    /// The gradient with PyTorch's L2 weight decay added, <c>g + λ·p</c>, in the first scratch span (or
+    /// <paramref name="g"/> itself when λ is 0); the gradient is not modified.
+    /// </summary>
+    protected ReadOnlySpan<T> WithWeightDecay(ReadOnlySpan<T> g, ReadOnlySpan<T> p, T weightDecay)
+    {
+        if (weightDecay == T.Zero) return g;
+        var s = Scratch1(g.Length);
+        TP.MultiplyAdd(p, weightDecay, g, s);
+        return s;
+    }
+
+    /// <summary>First scratch span of <paramref name="length"/> &lt;= <see cref="ChunkLength"/> elements (shared, allocated once).</summary>
     protected Span<T> Scratch1(int length) => _scratch1.AsSpan(0, length);
 
-    /// <summary>Second scratch span of <paramref name="length"/> elements (shared, allocated once).</summary>
+    /// <summary>Second scratch span of <paramref name="length"/> &lt;= <see cref="ChunkLength"/> elements (shared, allocated once).</summary>
     protected Span<T> Scratch2(int length) => _scratch2.AsSpan(0, length);
 
     /// <summary>

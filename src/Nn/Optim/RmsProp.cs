@@ -69,36 +69,37 @@ public sealed class RmsProp<T> : Optimizer<T> where T : unmanaged, IFloatingPoin
     /// <inheritdoc/>
     protected override void Update(int index, Span<T> p, ReadOnlySpan<T> g, long step)
     {
-        T lr = LearningRate, alpha = Alpha, wd = WeightDecay, mu = Momentum;
-        ReadOnlySpan<T> d = g;
-        if (wd != T.Zero)
+        T lr = LearningRate, alpha = Alpha, wd = WeightDecay, mu = Momentum, eps = Eps;
+        bool centered = Centered;
+        Span<T> vAll = Buffer(SquareAvg, index);
+        Span<T> gaAll = centered ? Buffer(GradAvg, index) : default;
+        Span<T> bufAll = mu > T.Zero ? Buffer(MomentumBuffer, index) : default;
+        for (int o = 0; o < p.Length; o += ChunkLength)
         {
-            var s = Scratch1(p.Length);
-            TP.MultiplyAdd(p, wd, g, s);
-            d = s;
+            int n = Math.Min(ChunkLength, p.Length - o);
+            Span<T> pc = p.Slice(o, n), v = vAll.Slice(o, n), t = Scratch2(n);
+            ReadOnlySpan<T> d = WithWeightDecay(g.Slice(o, n), pc, wd);
+            TP.Multiply(v, alpha, v);
+            TP.Multiply(d, T.One - alpha, t);
+            TP.MultiplyAdd(t, d, v, v);                  // α·v + (1-α)·d·d
+            if (centered)
+            {
+                var ga = gaAll.Slice(o, n);
+                TP.Lerp(ga, d, T.One - alpha, ga);       // α·ḡ + (1-α)·d
+                TP.Multiply(ga, ga, t);
+                TP.Subtract(v, t, t);                    // v - ḡ²
+                TP.Sqrt(t, t);
+            }
+            else TP.Sqrt(v, t);
+            TP.Add(t, eps, t);                           // avg = √v + eps
+            TP.Divide(d, t, t);                          // d / avg
+            if (mu > T.Zero)
+            {
+                var buf = bufAll.Slice(o, n);
+                TP.MultiplyAdd(buf, mu, t, buf);         // μ·b + d/avg
+                TP.MultiplyAdd(buf, -lr, pc, pc);
+            }
+            else TP.MultiplyAdd(t, -lr, pc, pc);
         }
-        var v = Buffer(SquareAvg, index);
-        var t = Scratch2(p.Length);
-        TP.Multiply(v, alpha, v);
-        TP.Multiply(d, T.One - alpha, t);
-        TP.MultiplyAdd(t, d, v, v);                  // α·v + (1-α)·d·d
-        if (Centered)
-        {
-            var ga = Buffer(GradAvg, index);
-            TP.Lerp(ga, d, T.One - alpha, ga);       // α·ḡ + (1-α)·d
-            TP.Multiply(ga, ga, t);
-            TP.Subtract(v, t, t);                    // v - ḡ²
-            TP.Sqrt(t, t);
-        }
-        else TP.Sqrt(v, t);
-        TP.Add(t, Eps, t);                           // avg = √v + eps
-        TP.Divide(d, t, t);                          // d / avg
-        if (mu > T.Zero)
-        {
-            var buf = Buffer(MomentumBuffer, index);
-            TP.MultiplyAdd(buf, mu, t, buf);         // μ·b + d/avg
-            TP.MultiplyAdd(buf, -lr, p, p);
-        }
-        else TP.MultiplyAdd(t, -lr, p, p);
     }
 }

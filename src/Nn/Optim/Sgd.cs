@@ -56,32 +56,37 @@ public sealed class Sgd<T> : Optimizer<T> where T : unmanaged, IFloatingPointIee
     /// <inheritdoc/>
     protected override void Update(int index, Span<T> p, ReadOnlySpan<T> g, long step)
     {
-        T lr = LearningRate, mu = Momentum, wd = WeightDecay;
-        ReadOnlySpan<T> d = g;
-        if (wd != T.Zero)
+        T lr = LearningRate, mu = Momentum, wd = WeightDecay, keep = T.One - Dampening;
+        if (mu == T.Zero && wd == T.Zero)
         {
-            var s = Scratch1(p.Length);
-            TP.MultiplyAdd(p, wd, g, s);           // g + λ·p
-            d = s;
+            TP.MultiplyAdd(g, -lr, p, p);   // one kernel: a single pass over the whole span is fastest
+            return;
         }
-        if (mu != T.Zero)
+        bool nesterov = Nesterov, first = mu != T.Zero && !HasBuffer(MomentumBuffer, index);
+        var buffer = mu != T.Zero ? Buffer(MomentumBuffer, index) : default;
+        for (int o = 0; o < p.Length; o += ChunkLength)
         {
-            bool first = !HasBuffer(MomentumBuffer, index);
-            var buf = Buffer(MomentumBuffer, index);
-            if (first) d.CopyTo(buf);
-            else
+            int n = Math.Min(ChunkLength, p.Length - o);
+            var pc = p.Slice(o, n);
+            ReadOnlySpan<T> d = WithWeightDecay(g.Slice(o, n), pc, wd);
+            if (mu != T.Zero)
             {
-                TP.Multiply(buf, mu, buf);
-                TP.MultiplyAdd(d, T.One - Dampening, buf, buf);
+                var buf = buffer.Slice(o, n);
+                if (first) d.CopyTo(buf);
+                else
+                {
+                    TP.Multiply(buf, mu, buf);
+                    TP.MultiplyAdd(d, keep, buf, buf);  // μ·b + (1-τ)·d
+                }
+                if (nesterov)
+                {
+                    var s = Scratch1(n);               // may alias d: elementwise, same index
+                    TP.MultiplyAdd(buf, mu, d, s);     // d + μ·b
+                    d = s;
+                }
+                else d = buf;
             }
-            if (Nesterov)
-            {
-                var s = Scratch1(p.Length);        // may alias d: elementwise, same index
-                TP.MultiplyAdd(buf, mu, d, s);     // d + μ·b
-                d = s;
-            }
-            else d = buf;
+            TP.MultiplyAdd(d, -lr, pc, pc);
         }
-        TP.MultiplyAdd(d, -lr, p, p);
     }
 }

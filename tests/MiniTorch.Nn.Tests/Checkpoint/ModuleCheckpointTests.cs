@@ -184,11 +184,32 @@ public class ModuleCheckpointTests
         // A key outside the three prefixes is an error in strict mode.
         Safetensors.Save(path, new Dictionary<string, Tensor<double>> { ["stray"] = Tensor.Scalar(1.0) });
         Assert.Equal("stray", Assert.Throws<CheckpointException>(() => TrainingCheckpoint.Load(path, model)).TensorName);
-        // Asking for optimizer state that the file does not hold is an error too.
-        source.Save(path);
+        // Non-strict loading ignores stray keys, but a file without any model parameters is still an error.
         Assert.Contains("no model parameters", Assert.Throws<CheckpointException>(() => TrainingCheckpoint.Load(path, model, strict: false)).Message);
+        // Asking for optimizer state that the file does not hold is an error too.
         TrainingCheckpoint.Save(path, source);
         Assert.Contains("no optimizer state", Assert.Throws<CheckpointException>(() => TrainingCheckpoint.Load(path, model, target)).Message);
         BitEqual(modelBefore, model.StateDict());
+    }
+
+    [Fact]
+    public void EachLoaderPointsToTheRightOneForAnotherKindOfFile()
+    {
+        using var dir = new TempDir();
+        var model = new TinyNet<double>(5);
+        var opt = new Adam<double>(model.Parameters());
+        Feed(model, 0); opt.Step();
+        model.Save(dir.File("m"));
+        opt.Save(dir.File("o"));
+        TrainingCheckpoint.Save(dir.File("t"), model, opt);
+        var before = model.Snapshot();
+        var optBefore = opt.StateDict();
+
+        Assert.Contains("training checkpoint; load it with TrainingCheckpoint.Load", Assert.Throws<CheckpointException>(() => model.Load(dir.File("t"))).Message);
+        Assert.Contains("optimizer state; load it with optimizer.Load", Assert.Throws<CheckpointException>(() => model.Load(dir.File("o"))).Message);
+        Assert.Contains("module parameters; load it with module.Load", Assert.Throws<CheckpointException>(() => opt.Load(dir.File("m"))).Message);
+        Assert.Contains("module parameters; load it with module.Load", Assert.Throws<CheckpointException>(() => TrainingCheckpoint.Load(dir.File("m"), model)).Message);
+        BitEqual(before, model.StateDict());
+        Optim.OptimizerTests.SameState(optBefore, opt.StateDict());
     }
 }

@@ -30,18 +30,20 @@ public class AdagradTests
         Assert.Equal([1.0, 2.0], p.Data.ToArray());
     }
 
-    [Fact]
-    public void MatchesScalarReferenceWithWeightDecayOverThreeSteps()
+    [Theory]
+    [InlineData(3)]
+    [InlineData(2500)]   // several update blocks and a partial one
+    public void MatchesScalarReferenceWithWeightDecayOverThreeSteps(int length)
     {
-        var p = Param(0.3, -1.2, 2.0);
+        var p = Param(GradSequence(9, 9, length));
         var opt = new Adagrad<double>([p], lr: 0.2, eps: 1e-6, weightDecay: 0.05);
-        double[] r = p.Data.ToArray(), mem = new double[3];
+        double[] r = p.Data.ToArray(), mem = new double[length];
         for (int k = 0; k < 3; k++)
         {
-            var g = GradSequence(k, 0, 3);
+            var g = GradSequence(k, 0, length);
             SetGrad(p, g);
             opt.Step();
-            for (int i = 0; i < 3; i++)
+            for (int i = 0; i < length; i++)
             {
                 double d = g[i] + 0.05 * r[i];
                 mem[i] += d * d;

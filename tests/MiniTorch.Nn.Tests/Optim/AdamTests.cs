@@ -44,17 +44,18 @@ public class AdamTests
     }
 
     [Theory]
-    [InlineData(0.9, 0.999, 1e-8, 0.0)]
-    [InlineData(0.8, 0.95, 1e-6, 0.01)]
-    [InlineData(0.0, 0.5, 1e-3, 0.1)]
-    public void MatchesScalarReferenceOverThreeSteps(double b1, double b2, double eps, double wd)
+    [InlineData(0.9, 0.999, 1e-8, 0.0, 4)]
+    [InlineData(0.8, 0.95, 1e-6, 0.01, 4)]
+    [InlineData(0.0, 0.5, 1e-3, 0.1, 4)]
+    [InlineData(0.8, 0.95, 1e-6, 0.01, 2500)]   // several update blocks and a partial one
+    public void MatchesScalarReferenceOverThreeSteps(double b1, double b2, double eps, double wd, int length)
     {
-        var p = Param(0.3, -1.2, 2.0, 0.7);
+        var p = Param(GradSequence(9, 9, length));
         var opt = new Adam<double>([p], lr: 0.05, beta1: b1, beta2: b2, eps: eps, weightDecay: wd);
-        double[] r = p.Data.ToArray(), m = new double[4], v = new double[4];
+        double[] r = p.Data.ToArray(), m = new double[length], v = new double[length];
         for (int t = 1; t <= 3; t++)
         {
-            var g = GradSequence(t, 0, 4);
+            var g = GradSequence(t, 0, length);
             SetGrad(p, g);
             opt.Step();
             Reference(r, g, m, v, t, 0.05, b1, b2, eps, wd);

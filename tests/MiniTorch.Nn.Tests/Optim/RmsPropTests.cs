@@ -47,14 +47,20 @@ public class RmsPropTests
     [InlineData(0.9, 1e-8, 0.0, 0.5, false)]
     [InlineData(0.8, 1e-6, 0.02, 0.9, true)]
     [InlineData(0.95, 1e-8, 0.0, 0.0, true)]
-    public void MatchesScalarReferenceOverThreeSteps(double alpha, double eps, double wd, double mu, bool centered)
+    public void MatchesScalarReferenceOverThreeSteps(double alpha, double eps, double wd, double mu, bool centered) =>
+        CompareWithReference(alpha, eps, wd, mu, centered, 4);
+
+    [Fact]
+    public void MatchesScalarReferenceAcrossUpdateBlocks() => CompareWithReference(0.8, 1e-6, 0.02, 0.9, true, 2500);
+
+    private static void CompareWithReference(double alpha, double eps, double wd, double mu, bool centered, int length)
     {
-        var p = Param(0.3, -1.2, 2.0, 0.7);
+        var p = Param(GradSequence(9, 9, length));
         var opt = new RmsProp<double>([p], lr: 0.01, alpha: alpha, eps: eps, weightDecay: wd, momentum: mu, centered: centered);
-        double[] r = p.Data.ToArray(), v = new double[4], gAvg = new double[4], buf = new double[4];
+        double[] r = p.Data.ToArray(), v = new double[length], gAvg = new double[length], buf = new double[length];
         for (int k = 0; k < 3; k++)
         {
-            var g = GradSequence(k, 0, 4);
+            var g = GradSequence(k, 0, length);
             SetGrad(p, g);
             opt.Step();
             Reference(r, g, v, gAvg, buf, 0.01, alpha, eps, wd, mu, centered);

@@ -90,19 +90,21 @@ public class SgdTests
     }
 
     [Theory]
-    [InlineData(0.0, 0.0, 0.0, false)]
-    [InlineData(0.9, 0.0, 0.01, false)]
-    [InlineData(0.7, 0.3, 0.05, false)]
-    [InlineData(0.8, 0.0, 0.02, true)]
-    public void MatchesScalarReferenceOverThreeStepsOnTwoParameters(double mu, double tau, double wd, bool nesterov)
+    [InlineData(0.0, 0.0, 0.0, false, 3)]
+    [InlineData(0.9, 0.0, 0.01, false, 3)]
+    [InlineData(0.7, 0.3, 0.05, false, 3)]
+    [InlineData(0.8, 0.0, 0.02, true, 3)]
+    [InlineData(0.7, 0.3, 0.05, false, 2500)]   // several update blocks and a partial one
+    [InlineData(0.8, 0.0, 0.02, true, 2500)]
+    public void MatchesScalarReferenceOverThreeStepsOnTwoParameters(double mu, double tau, double wd, bool nesterov, int length)
     {
-        var a = Param(0.3, -1.2, 2.0);
+        var a = Param(GradSequence(9, 9, length));
         var b = Tensor.FromArray([0.5, -0.25, 1.5, 0.0], 2, 2).RequiresGrad();
         var opt = new Sgd<double>([a, b], lr: 0.05, momentum: mu, dampening: tau, weightDecay: wd, nesterov: nesterov);
-        double[] ra = a.Data.ToArray(), rb = b.Data.ToArray(), ba = new double[3], bb = new double[4];
+        double[] ra = a.Data.ToArray(), rb = b.Data.ToArray(), ba = new double[length], bb = new double[4];
         for (int k = 0; k < 3; k++)
         {
-            var ga = GradSequence(k, 0, 3); var gb = GradSequence(k, 1, 4);
+            var ga = GradSequence(k, 0, length); var gb = GradSequence(k, 1, 4);
             SetGrad(a, ga); SetGrad(b, gb);
             opt.Step();
             Reference(ra, ga, ba, k == 0, 0.05, mu, tau, wd, nesterov);
