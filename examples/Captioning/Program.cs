@@ -24,8 +24,8 @@ static int Main(CommandLine cl)
     int epochs = cl.Int("epochs", 20, "training epochs on the large set", 0);
     int batchSize = cl.Int("batch", 50, "mini-batch size", 1);
     double lr = cl.Double("lr", 5e-3, "Adam learning rate", 0, 10);
-    double lrDecay = cl.Double("lr-decay", 0.95, "learning-rate factor applied after every epoch of step 2", 0, 1);
-    int overfitCount = cl.Int("overfit", 50, "examples in the overfitting check (0: skip it)", 0);
+    double lrDecay = cl.Double("lr-decay", 0.95, "learning-rate factor applied after every training epoch (the overfitting check keeps --lr constant)", 0, 1);
+    int overfitCount = cl.Int("overfit", 50, "examples in the overfitting check, which stops once their loss is below 0.1 (0: skip it)", 0);
     int overfitEpochs = cl.Int("overfit-epochs", 200, "at most this many epochs for the overfitting check", 1);
     int show = cl.Int("show", 6, "held-out predictions to print", 0);
     string outDir = cl.OutputDirectory("Captioning");
