@@ -7,7 +7,7 @@ using MiniTorch.Autograd;
 namespace MiniTorch.Testing;
 
 /// <summary>
-/// The property "the tape gradient matches central differences", built on <see cref="GradCheck.Run"/>: in float64,
+/// The property "the tape gradient matches central differences", built on <c>GradCheck.Run</c>: in float64,
 /// the function's output is contracted with a random normal upstream gradient (seeded from the input values, so a
 /// replayed case sees the same upstream), and each input's tape gradient must be within <c>tolerance</c> scaled error
 /// (max |analytic - numeric| / max |numeric|) of the central-difference gradient. An input whose gradients differ by
