@@ -33,11 +33,11 @@ public sealed class LstmCellState<T> : Function<T> where T : unmanaged, IFloatin
         {
             var row = A.Slice(r * 4 * h, 4 * h);
             Span<T> i = G.Slice(r * 3 * h, h), f = G.Slice(r * 3 * h + h, h), g = G.Slice(r * 3 * h + 2 * h, h), cr = C.Slice(r * h, h);
-            TP.Sigmoid(row[..h], i);
+            SpanMath.Sigmoid<T>(row[..h], i);
             TP.Tanh(row.Slice(3 * h, h), g);
             TP.Multiply<T>(i, g, cr);
             if (_cPrev is null) continue;
-            TP.Sigmoid(row.Slice(h, h), f);
+            SpanMath.Sigmoid<T>(row.Slice(h, h), f);
             TP.MultiplyAdd<T>(f, _cPrev.AsSpan().Slice(r * h, h), cr, cr);
         }
         return c;
@@ -91,7 +91,7 @@ public sealed class LstmCellOutput<T> : Function<T> where T : unmanaged, IFloati
         _tanhC = c.Tanh();
         var y = new Tensor<T>(n, h);
         ReadOnlySpan<T> A = a.AsSpan();
-        for (int r = 0; r < n; r++) TP.Sigmoid(A.Slice(r * 4 * h + 2 * h, h), _o.AsSpan().Slice(r * h, h));
+        for (int r = 0; r < n; r++) SpanMath.Sigmoid<T>(A.Slice(r * 4 * h + 2 * h, h), _o.AsSpan().Slice(r * h, h));
         TP.Multiply<T>(_o.AsSpan(), _tanhC.AsSpan(), y.AsSpan());
         return y;
     }
