@@ -10,7 +10,7 @@ public sealed class Corpus
     /// <summary>Builds the vocabulary of <paramref name="text"/> (sorted characters).</summary>
     public Corpus(string text, string source)
     {
-        if (text.Length < 2) throw new InvalidDataException($"CharRnn: the text from {source} has fewer than 2 characters.");
+        if (text.Length < 2) throw new InvalidDataException($"the text from {source} has fewer than 2 characters.");
         Text = text;
         Source = source;
         Characters = text.Distinct().Order().ToArray();
@@ -33,10 +33,10 @@ public sealed class Corpus
     /// <summary>Reads a UTF-8 text file.</summary>
     public static Corpus FromFile(string path)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"CharRnn: no such text file: {path}");
+        if (!File.Exists(path)) throw new FileNotFoundException($"no such text file: {path}");
         string text;
         try { text = File.ReadAllText(path, new UTF8Encoding(false, throwOnInvalidBytes: true)); }
-        catch (DecoderFallbackException) { throw new InvalidDataException($"CharRnn: {path} is not valid UTF-8."); }
+        catch (DecoderFallbackException) { throw new InvalidDataException($"{path} is not valid UTF-8."); }
         return new Corpus(text, path);
     }
 
@@ -47,19 +47,14 @@ public sealed class Corpus
     /// </summary>
     public static Corpus FromRepository()
     {
-        foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
-        {
-            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-            {
-                if (!File.Exists(Path.Combine(dir.FullName, "MiniTorch.sln"))) continue;
-                var files = Directory.GetFiles(Path.Combine(dir.FullName, "src"), "*.cs", SearchOption.AllDirectories)
-                    .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}"))
-                    .Order(StringComparer.Ordinal);
-                var text = new StringBuilder();
-                foreach (var f in files) text.Append(File.ReadAllText(f)).Append('\n');
-                return new Corpus(text.ToString(), $"the C# sources under {Path.Combine(dir.FullName, "src")}");
-            }
-        }
-        throw new FileNotFoundException("CharRnn: could not find the MiniTorch repository (MiniTorch.sln) to build the default corpus; pass --text PATH.");
+        string root = ExamplePaths.RepositoryRoot()
+            ?? throw new FileNotFoundException("could not find the MiniTorch repository (MiniTorch.sln) to build the default corpus; pass --text PATH.");
+        string src = Path.Combine(root, "src");
+        var files = Directory.GetFiles(src, "*.cs", SearchOption.AllDirectories)
+            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}"))
+            .Order(StringComparer.Ordinal);
+        var text = new StringBuilder();
+        foreach (var f in files) text.Append(File.ReadAllText(f)).Append('\n');
+        return new Corpus(text.ToString(), $"the C# sources under {src}");
     }
 }

@@ -39,7 +39,8 @@ public sealed class CommandLine
     public string String(string name, string defaultValue, string help)
     {
         _declared.Add((name, defaultValue, help));
-        if (!_given.TryGetValue(name, out var v)) return defaultValue;
+        // With --help every option is only declared (for the usage text), never validated.
+        if (HelpRequested || !_given.TryGetValue(name, out var v)) return defaultValue;
         return v ?? throw new UsageException($"option --{name} needs a value");
     }
 
@@ -69,6 +70,21 @@ public sealed class CommandLine
         return s;
     }
 
+    /// <summary>
+    /// The "--out DIR" option: where the example writes its PNGs and files. The default is
+    /// examples/<paramref name="example"/>/out in the MiniTorch repository (see <see cref="ExamplePaths.DefaultOutput"/>).
+    /// Returns the full path (the folder is created later, when something is written).
+    /// </summary>
+    public string OutputDirectory(string example)
+    {
+        string given = String("out", $"examples/{example}/out in the repository", "folder for the PNG plots and other files");
+        return HelpRequested || !_given.ContainsKey("out") ? ExamplePaths.DefaultOutput(example) : Path.GetFullPath(given);
+    }
+
+    /// <summary>The "--seed N" option (a non-negative integer) that makes a run reproducible.</summary>
+    public ulong Seed(int defaultValue = 1) =>
+        (ulong)Int("seed", defaultValue, "random seed: the same seed and options give the same run", 0);
+
     /// <summary>A comma-separated list of integers.</summary>
     public int[] IntList(string name, string defaultValue, string help, int min = 1)
     {
@@ -86,7 +102,7 @@ public sealed class CommandLine
     public bool Flag(string name, string help)
     {
         _declared.Add((name, "", help));
-        if (!_given.TryGetValue(name, out var v)) return false;
+        if (HelpRequested || !_given.TryGetValue(name, out var v)) return false;
         if (v is not null) throw new UsageException($"option --{name} takes no value, got '{v}'");
         return true;
     }

@@ -6,8 +6,13 @@ public sealed record Series(string Label, double[] X, double[] Y);
 /// <summary>Writes line plots as PNG files (ScottPlot, headless).</summary>
 public static class Plots
 {
-    /// <summary>Saves a line plot of <paramref name="series"/> to <paramref name="path"/>; <paramref name="logY"/> plots log10(y).</summary>
-    public static void Lines(string path, string title, string xLabel, string yLabel, IEnumerable<Series> series, bool logY = false)
+    /// <summary>
+    /// Saves a line plot of <paramref name="series"/> to <paramref name="path"/> (800 x 500 pixels). With
+    /// <paramref name="logY"/> the y axis is logarithmic (ticks at powers of ten). The legend goes in the corner
+    /// <paramref name="legend"/>.
+    /// </summary>
+    public static void Lines(string path, string title, string xLabel, string yLabel, IEnumerable<Series> series, bool logY = false,
+        ScottPlot.Alignment legend = ScottPlot.Alignment.UpperRight)
     {
         var plot = new ScottPlot.Plot();
         foreach (var s in series)
@@ -18,8 +23,18 @@ public static class Plots
         }
         plot.Title(title);
         plot.XLabel(xLabel);
-        plot.YLabel(logY ? $"log10 {yLabel}" : yLabel);
-        plot.ShowLegend();
+        plot.YLabel(yLabel);
+        if (logY)
+        {
+            // ScottPlot draws linear axes: plot log10(y) and label the ticks as powers of ten.
+            plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
+            {
+                MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(),
+                IntegerTicksOnly = true,
+                LabelFormatter = y => $"1e{y:0}",
+            };
+        }
+        plot.ShowLegend(legend);
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         plot.SavePng(path, 800, 500);
     }

@@ -11,7 +11,7 @@ namespace MiniTorch.Autograd;
 /// <param name="Numeric">The central-difference gradient.</param>
 public sealed record InputGradReport(int Index, double RelError, double ScaledError, Tensor<double> Analytic, Tensor<double> Numeric);
 
-/// <summary>The result of <see cref="GradCheck.Run"/>: one report per checked input.</summary>
+/// <summary>The result of <c>GradCheck.Run</c>: one report per checked input.</summary>
 public sealed class GradCheckReport
 {
     internal GradCheckReport(IReadOnlyList<InputGradReport> inputs, ulong seed, double step)
@@ -66,43 +66,78 @@ public static class GradCheck
     public static GradCheckReport Run(Func<Variable<double>[], Variable<double>> f, IReadOnlyList<Tensor<double>> inputs,
         double step = 1e-5, ulong seed = 0, IReadOnlyList<bool>? wrt = null)
     {
-        if (!(step > 0)) throw new ArgumentOutOfRangeException(nameof(step), $"GradCheck: step must be positive, got {step}.");
         if (wrt is not null && wrt.Count != inputs.Count)
             throw new ArgumentException($"GradCheck: wrt has {wrt.Count} entries for {inputs.Count} inputs.");
         bool Checked(int i) => wrt is null || wrt[i];
-
         var leaves = inputs.Select((t, i) => new Variable<double>(t.Clone(), Checked(i), $"input{i}")).ToArray();
-        var y = f(leaves);
-        var upstream = new Rng(seed).Normal<double>(y.Data.ShapeArray);
-        if (y.RequiresGrad) y.Backward(upstream);
+        var indices = Enumerable.Range(0, inputs.Count).Where(Checked).ToArray();
+        return Compare(() => f(leaves), indices.Select(i => leaves[i]).ToArray(), indices, step, seed);
+    }
 
-        var probe = inputs.Select(t => t.Clone()).ToArray();
+    /// <summary>
+    /// Compares the gradients of <paramref name="f"/> with respect to existing leaf variables, such as a module's
+    /// parameters (<c>GradCheck.Run(() =&gt; model.Loss(x), model.Parameters().ToList())</c>). Their values are
+    /// perturbed in place and restored exactly, and their <see cref="Variable{T}.Grad"/> is left as it was.
+    /// Report indices are positions in <paramref name="wrt"/>.
+    /// </summary>
+    public static GradCheckReport Run(Func<Variable<double>> f, IReadOnlyList<Variable<double>> wrt, double step = 1e-5, ulong seed = 0)
+    {
+        for (int i = 0; i < wrt.Count; i++)
+        {
+            if (!wrt[i].IsLeaf || !wrt[i].RequiresGrad)
+                throw new ArgumentException($"GradCheck: wrt[{i}] ({wrt[i].Name ?? "unnamed"}, {wrt[i].Data.ShapeString}) must be a leaf that requires grad.");
+            for (int j = 0; j < i; j++)
+                if (ReferenceEquals(wrt[i], wrt[j])) throw new ArgumentException($"GradCheck: wrt[{j}] and wrt[{i}] are the same variable.");
+        }
+        return Compare(f, wrt, Enumerable.Range(0, wrt.Count).ToArray(), step, seed);
+    }
+
+    private static GradCheckReport Compare(Func<Variable<double>> f, IReadOnlyList<Variable<double>> wrt, int[] indices, double step, ulong seed)
+    {
+        if (!(step > 0)) throw new ArgumentOutOfRangeException(nameof(step), $"GradCheck: step must be positive, got {step}.");
+        var savedGrads = wrt.Select(v => v.Grad).ToArray();
+        Tensor<double> upstream;
+        var analytic = new Tensor<double>[wrt.Count];
+        try
+        {
+            foreach (var v in wrt) v.Grad = null;
+            var y = f();
+            upstream = new Rng(seed).Normal<double>(y.Data.ShapeArray);
+            if (y.RequiresGrad) y.Backward(upstream);
+            for (int i = 0; i < wrt.Count; i++) analytic[i] = wrt[i].Grad ?? new Tensor<double>(wrt[i].Data.ShapeArray);
+        }
+        finally
+        {
+            for (int i = 0; i < wrt.Count; i++) wrt[i].Grad = savedGrads[i];
+        }
+
         double Phi()
         {
             using var _ = GradMode.NoGrad();
-            var output = f(probe.Select(t => new Variable<double>(t)).ToArray()).Data;
+            var output = f().Data;
             if (!output.SameShape(upstream))
                 throw new InvalidOperationException($"GradCheck: the function's output shape changed from {upstream.ShapeString} to {output.ShapeString}.");
             return System.Numerics.Tensors.TensorPrimitives.Dot<double>(output.AsSpan(), upstream.AsSpan());
         }
 
         var reports = new List<InputGradReport>();
-        for (int i = 0; i < inputs.Count; i++)
+        for (int i = 0; i < wrt.Count; i++)
         {
-            if (!Checked(i)) continue;
-            var numeric = new Tensor<double>(inputs[i].ShapeArray);
-            var x = probe[i].AsSpan();
+            var numeric = new Tensor<double>(wrt[i].Data.ShapeArray);
+            var x = wrt[i].Data.AsSpan();
             var n = numeric.AsSpan();
             for (int j = 0; j < x.Length; j++)
             {
                 double old = x[j];
-                x[j] = old + step; double plus = Phi();
-                x[j] = old - step; double minus = Phi();
-                x[j] = old;
-                n[j] = (plus - minus) / (2 * step);
+                try
+                {
+                    x[j] = old + step; double plus = Phi();
+                    x[j] = old - step; double minus = Phi();
+                    n[j] = (plus - minus) / (2 * step);
+                }
+                finally { x[j] = old; }
             }
-            var analytic = leaves[i].Grad ?? new Tensor<double>(inputs[i].ShapeArray);
-            reports.Add(new InputGradReport(i, RelError(analytic.AsSpan(), n), ScaledError(n, analytic.AsSpan()), analytic, numeric));
+            reports.Add(new InputGradReport(indices[i], RelError(analytic[i].AsSpan(), n), ScaledError(n, analytic[i].AsSpan()), analytic[i], numeric));
         }
         return new GradCheckReport(reports, seed, step);
     }

@@ -197,7 +197,12 @@ public static partial class Tensor
     /// <summary>Hyperbolic tangent.</summary>
     public static Tensor<T> Tanh<T>(this Tensor<T> x) where T : unmanaged, IFloatingPointIeee754<T> { var y = Like(x); TP.Tanh<T>(x.AsSpan(), y.AsSpan()); return y; }
     /// <summary>Logistic sigmoid 1/(1+e^-x); saturates to exactly 0 or 1 without overflow for large |x|.</summary>
-    public static Tensor<T> Sigmoid<T>(this Tensor<T> x) where T : unmanaged, IFloatingPointIeee754<T> { var y = Like(x); TP.Sigmoid<T>(x.AsSpan(), y.AsSpan()); return y; }
+    public static Tensor<T> Sigmoid<T>(this Tensor<T> x) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var y = Like(x);
+        if (x.Length > 0) TP.Sigmoid<T>(x.AsSpan(), y.AsSpan()); // TensorPrimitives.Sigmoid rejects empty spans
+        return y;
+    }
     /// <summary>max(x, 0).</summary>
     public static Tensor<T> Relu<T>(this Tensor<T> x) where T : unmanaged, IFloatingPointIeee754<T> { var y = Like(x); TP.Max<T>(x.AsSpan(), T.Zero, y.AsSpan()); return y; }
     /// <summary>x².</summary>

@@ -47,8 +47,8 @@ public static partial class Tensor
     /// <summary>Mean over <paramref name="axis"/>.</summary>
     public static Tensor<T> Mean<T>(this Tensor<T> x, int axis, bool keepDim = false) where T : unmanaged, IFloatingPointIeee754<T>
     {
+        int n = x.Shape[Shapes.Axis(axis, x.Rank, "Mean")];
         var s = x.Sum(axis, keepDim);
-        int n = x.Dim(axis);
         if (n == 0) throw new InvalidOperationException($"Mean: axis {axis} of {x.ShapeString} is empty.");
         TP.Divide<T>(s.AsSpan(), T.CreateChecked(n), s.AsSpan());
         return s;

@@ -95,6 +95,7 @@ public sealed class Rng
     /// <summary>An int tensor of uniform integers in [0, <paramref name="high"/>).</summary>
     public Tensor<int> Integers(int[] shape, int high)
     {
+        if (high <= 0) throw new ArgumentOutOfRangeException(nameof(high), $"Integers: high must be positive (values lie in [0, high)), got {high}.");
         var t = new Tensor<int>(shape);
         var s = t.AsSpan();
         for (int i = 0; i < s.Length; i++) s[i] = NextInt(high);
@@ -104,6 +105,7 @@ public sealed class Rng
     /// <summary>A random permutation of 0..n-1 (Fisher-Yates).</summary>
     public int[] Permutation(int n)
     {
+        if (n < 0) throw new ArgumentOutOfRangeException(nameof(n), $"Permutation: n must be >= 0, got {n}.");
         var p = new int[n];
         for (int i = 0; i < n; i++) p[i] = i;
         for (int i = n - 1; i > 0; i--) { int j = NextInt(i + 1); (p[i], p[j]) = (p[j], p[i]); }

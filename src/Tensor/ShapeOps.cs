@@ -118,7 +118,15 @@ public static partial class Tensor
         int length = src.Rank == dst.Rank ? src.Shape[ax] : 1;
         CheckNarrow(dst, ax, start, length, "AddToNarrow");
         var (outer, n, inner) = AroundAxis(dst.Shape, ax);
-        if (src.Length != outer * length * inner)
+        // The source is the narrowed slice (axis kept with size length) or the selected one (axis removed).
+        bool fits = true;
+        for (int i = 0, j = 0; fits && i < dst.Rank; i++)
+        {
+            if (i == ax && src.Rank < dst.Rank) continue;
+            fits = i == ax || src.Shape[j] == dst.Shape[i];
+            j++;
+        }
+        if (!fits)
             throw new ArgumentException($"AddToNarrow: source {src.ShapeString} does not fit {dst.ShapeString} at axis {axis}.");
         var d = dst.AsSpan();
         ReadOnlySpan<T> s = src.AsSpan();
@@ -208,7 +216,7 @@ public static partial class Tensor
         var (outer, n, inner) = AroundAxis(dst.Shape, ax);
         ReadOnlySpan<int> idx = indices.AsSpan();
         CheckIndices(idx, n, "IndexAdd", dst.ShapeString, axis);
-        if (src.Length != outer * idx.Length * inner)
+        if (!src.HasShape([.. dst.Shape[..ax], .. indices.Shape, .. dst.Shape[(ax + 1)..]]))
             throw new ArgumentException($"IndexAdd: source {src.ShapeString} does not match destination {dst.ShapeString} with indices {indices.ShapeString} on axis {axis}.");
         var d = dst.AsSpan();
         ReadOnlySpan<T> s = src.AsSpan();

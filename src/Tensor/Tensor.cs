@@ -79,7 +79,7 @@ public sealed partial class Tensor<T> where T : unmanaged, INumber<T>
         for (int i = 0; i < index.Length; i++)
         {
             if ((uint)index[i] >= (uint)_shape[i])
-                throw new IndexOutOfRangeException($"Indexer: index {index[i]} on axis {i} is out of range [0, {_shape[i]}) for shape {Shapes.Str(_shape)}.");
+                throw new ArgumentOutOfRangeException(nameof(index), $"Indexer: index {index[i]} on axis {i} is out of range [0, {_shape[i]}) for shape {Shapes.Str(_shape)}.");
             flat = flat * _shape[i] + index[i];
         }
         return flat;

@@ -21,8 +21,9 @@ public sealed class MatMul<T> : Function<T> where T : unmanaged, IFloatingPointI
             if (grads.Needs(0)) Tensor.MatMulInto(g, false, _b, true, grads.Buffer(0), accumulate: true);
             if (grads.Needs(1))
             {
-                int k = _a.Dim(-1), n = g.Dim(-1);
-                Tensor.MatMulInto(_a.Reshape(-1, k), true, g.Reshape(-1, n), false, grads.Buffer(1), accumulate: true);
+                // Explicit row count: Reshape(-1, 0) is ambiguous when K or N is 0.
+                int rows = Shapes.Prod(_a.Shape, 0, _a.Rank - 1), k = _a.Dim(-1), n = g.Dim(-1);
+                Tensor.MatMulInto(_a.Reshape(rows, k), true, g.Reshape(rows, n), false, grads.Buffer(1), accumulate: true);
             }
             return;
         }

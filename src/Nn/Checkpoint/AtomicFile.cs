@@ -15,6 +15,8 @@ public static class AtomicFile
         ArgumentNullException.ThrowIfNull(write);
         string full = Path.GetFullPath(path);
         string dir = Path.GetDirectoryName(full) ?? throw new ArgumentException($"AtomicFile.Write: '{path}' has no directory.", nameof(path));
+        if (!Directory.Exists(dir))
+            throw new DirectoryNotFoundException($"AtomicFile.Write: cannot write '{full}': the directory '{dir}' does not exist.");
         string temp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
         try
         {

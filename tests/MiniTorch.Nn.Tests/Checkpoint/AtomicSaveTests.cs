@@ -26,7 +26,8 @@ public class AtomicSaveTests
     {
         using var dir = new TempDir();
         var path = Path.Combine(dir.Path, "no-such-dir", "model.safetensors");
-        Assert.Throws<DirectoryNotFoundException>(() => new TinyNet<float>(1).Save(path));
+        var ex = Assert.Throws<DirectoryNotFoundException>(() => new TinyNet<float>(1).Save(path));
+        Assert.Contains(Path.GetFullPath(path), ex.Message);   // names the target, not the temporary file
         Assert.False(Directory.Exists(Path.Combine(dir.Path, "no-such-dir")));
         Assert.Empty(dir.Listing());
     }

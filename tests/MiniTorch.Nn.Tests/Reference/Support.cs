@@ -95,7 +95,7 @@ public static class Expect
 }
 
 /// <summary>
-/// A hand-derived forward/backward pair wrapped as a tape op, so <see cref="GradCheck.Run"/> can compare the
+/// A hand-derived forward/backward pair wrapped as a tape op, so <c>GradCheck.Run</c> can compare the
 /// hand-derived backward with central differences of the hand-derived forward. <c>run</c> computes the output from
 /// the inputs and returns it with the backward, which maps the upstream gradient to one gradient per input (null: none).
 /// </summary>
