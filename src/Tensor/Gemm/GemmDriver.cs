@@ -152,22 +152,25 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
             (_q0, _q1) = (q0, q1);
             Array.Clear(_state, 0, (q1 - q0) * _panels);
             int microRows = (_pr.M + MR - 1) / MR;
-            if (_threads == 1)
+            _rowsPerTask = _pr.M;
+            _panelsPerTask = _panels;
+            if (_threads > 1)
             {
-                _rowsPerTask = _pr.M;
-                _panelsPerTask = _panels;
-            }
-            else if (microRows >= 2 * _threads)
-            {
-                // Row tasks of about MC rows, their count a multiple of the thread count for balance.
+                // Row tasks (about MC rows each, their count a multiple of the thread count) or one range of column
+                // panels per thread. Row tasks share B; column tasks each pack their own panels, which spares moving
+                // packed panels between cores but repeats the packing of A when A must be packed. Measured: columns
+                // win when B is packed and they spread the work at least as evenly; rows win when B is read in place.
                 int tasks = RoundUp(Math.Clamp((_pr.M + MC - 1) / MC, _threads, 4096), _threads);
-                _rowsPerTask = (microRows + tasks - 1) / tasks * MR;
-                _panelsPerTask = _panels;
-            }
-            else
-            {
-                _rowsPerTask = _pr.M;
-                _panelsPerTask = (_panels + _threads - 1) / _threads;
+                int rows = (microRows + tasks - 1) / tasks * MR;
+                int rowTasks = (_pr.M + rows - 1) / rows;
+                double rowSpread = (double)((rowTasks + _threads - 1) / _threads) * rows * _threads / _pr.M;
+                int panelsEach = (_panels + _threads - 1) / _threads;
+                double colSpread = (double)panelsEach * NR * _threads / _nc;
+                bool rowsOk = microRows >= 2 * _threads, colsOk = _panels >= 2 * _threads;
+                bool preferRows = _packA || (_directB ? rowSpread <= colSpread * 1.05 : rowSpread < colSpread);
+                if (rowsOk && (!colsOk || preferRows)) _rowsPerTask = rows;
+                else if (colsOk || _panels > 1) _panelsPerTask = panelsEach;
+                else _rowsPerTask = rows;
             }
             _rowTasks = (_pr.M + _rowsPerTask - 1) / _rowsPerTask;
             _tasks = _rowTasks * ((_panels + _panelsPerTask - 1) / _panelsPerTask);

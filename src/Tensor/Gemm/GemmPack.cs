@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace MiniTorch;
 
@@ -8,7 +9,8 @@ namespace MiniTorch;
 /// (for each k, MR consecutive values), op(B) columns in panels of NR (for each k, NR consecutive values). Panels are
 /// zero-padded to full width, so a partial tile computes its valid elements exactly as a full one would.
 /// Both are the same two moves: a panel whose values for one k are contiguous in the source is copied row by row
-/// (transposed A, plain B); otherwise its source lines run along k and are interleaved (plain A, transposed B).
+/// (transposed A, plain B); otherwise its source lines run along k and are interleaved (plain A, transposed B), for
+/// full panels by 8×8 (float) or 4×4 (double) blocks transposed in AVX registers.
 /// </summary>
 internal static unsafe class GemmPack<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
@@ -69,13 +71,83 @@ internal static unsafe class GemmPack<T> where T : unmanaged, IFloatingPointIeee
     /// <summary>d[p·w + i] = src[i·ld + p] for i &lt; count, 0 for count ≤ i &lt; w; p &lt; kc.</summary>
     private static void Interleave(T* src, nint ld, int kc, int count, T* d, int w)
     {
+        int p0 = 0;
+        if (typeof(T) == typeof(float) && Avx.IsSupported && count == w && w % 8 == 0)
+            p0 = Transpose8x8((float*)src, ld, kc, (float*)d, w);
+        else if (typeof(T) == typeof(double) && Avx.IsSupported && count == w && w % 4 == 0)
+            p0 = Transpose4x4((double*)src, ld, kc, (double*)d, w);
+        d += (nint)p0 * w;
         // k outer: the destination is written in order while the count source lines are read in step.
-        for (int p = 0; p < kc; p++, d += w)
+        for (int p = p0; p < kc; p++, d += w)
         {
             T* s = src + p;
             int i = 0;
             for (; i < count; i++, s += ld) d[i] = *s;
             for (; i < w; i++) d[i] = T.Zero;
         }
+    }
+
+    /// <summary>
+    /// The interleave of full float panels in 8×8 blocks transposed in AVX registers: d[p·w + i] = src[i·ld + p] for
+    /// i &lt; w and p below the returned multiple of 8 (the caller finishes the rest).
+    /// </summary>
+    private static int Transpose8x8(float* src, nint ld, int kc, float* d, int w)
+    {
+        int pEnd = kc & ~7;
+        for (int i0 = 0; i0 < w; i0 += 8)
+        {
+            float* s = src + i0 * ld;
+            for (int p = 0; p < pEnd; p += 8)
+            {
+                float* sp = s + p;
+                Vector256<float> r0 = Avx.LoadVector256(sp), r1 = Avx.LoadVector256(sp + ld),
+                    r2 = Avx.LoadVector256(sp + 2 * ld), r3 = Avx.LoadVector256(sp + 3 * ld),
+                    r4 = Avx.LoadVector256(sp + 4 * ld), r5 = Avx.LoadVector256(sp + 5 * ld),
+                    r6 = Avx.LoadVector256(sp + 6 * ld), r7 = Avx.LoadVector256(sp + 7 * ld);
+                // Pairs of rows interleaved by element, then by pairs of elements, then 128-bit halves swapped.
+                Vector256<float> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1),
+                    t2 = Avx.UnpackLow(r2, r3), t3 = Avx.UnpackHigh(r2, r3),
+                    t4 = Avx.UnpackLow(r4, r5), t5 = Avx.UnpackHigh(r4, r5),
+                    t6 = Avx.UnpackLow(r6, r7), t7 = Avx.UnpackHigh(r6, r7);
+                Vector256<float> u0 = Avx.Shuffle(t0, t2, 0x44), u1 = Avx.Shuffle(t0, t2, 0xEE),
+                    u2 = Avx.Shuffle(t1, t3, 0x44), u3 = Avx.Shuffle(t1, t3, 0xEE),
+                    u4 = Avx.Shuffle(t4, t6, 0x44), u5 = Avx.Shuffle(t4, t6, 0xEE),
+                    u6 = Avx.Shuffle(t5, t7, 0x44), u7 = Avx.Shuffle(t5, t7, 0xEE);
+                float* dp = d + (nint)p * w + i0;
+                Avx.Store(dp, Avx.Permute2x128(u0, u4, 0x20));
+                Avx.Store(dp + w, Avx.Permute2x128(u1, u5, 0x20));
+                Avx.Store(dp + 2 * w, Avx.Permute2x128(u2, u6, 0x20));
+                Avx.Store(dp + 3 * w, Avx.Permute2x128(u3, u7, 0x20));
+                Avx.Store(dp + 4 * w, Avx.Permute2x128(u0, u4, 0x31));
+                Avx.Store(dp + 5 * w, Avx.Permute2x128(u1, u5, 0x31));
+                Avx.Store(dp + 6 * w, Avx.Permute2x128(u2, u6, 0x31));
+                Avx.Store(dp + 7 * w, Avx.Permute2x128(u3, u7, 0x31));
+            }
+        }
+        return pEnd;
+    }
+
+    /// <summary>As <see cref="Transpose8x8"/> for doubles, in 4×4 blocks; returns the multiple of 4 it reached.</summary>
+    private static int Transpose4x4(double* src, nint ld, int kc, double* d, int w)
+    {
+        int pEnd = kc & ~3;
+        for (int i0 = 0; i0 < w; i0 += 4)
+        {
+            double* s = src + i0 * ld;
+            for (int p = 0; p < pEnd; p += 4)
+            {
+                double* sp = s + p;
+                Vector256<double> r0 = Avx.LoadVector256(sp), r1 = Avx.LoadVector256(sp + ld),
+                    r2 = Avx.LoadVector256(sp + 2 * ld), r3 = Avx.LoadVector256(sp + 3 * ld);
+                Vector256<double> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1),
+                    t2 = Avx.UnpackLow(r2, r3), t3 = Avx.UnpackHigh(r2, r3);
+                double* dp = d + (nint)p * w + i0;
+                Avx.Store(dp, Avx.Permute2x128(t0, t2, 0x20));
+                Avx.Store(dp + w, Avx.Permute2x128(t1, t3, 0x20));
+                Avx.Store(dp + 2 * w, Avx.Permute2x128(t0, t2, 0x31));
+                Avx.Store(dp + 3 * w, Avx.Permute2x128(t1, t3, 0x31));
+            }
+        }
+        return pEnd;
     }
 }

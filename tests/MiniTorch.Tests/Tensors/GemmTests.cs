@@ -4,7 +4,7 @@ using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
 
-namespace MiniTorch.Tests.TensorTests;
+namespace MiniTorch.Tests.Tensors;
 
 /// <summary>
 /// <see cref="Gemm.Multiply{T}"/> against a float64 triple loop. Matrices sit in spans with row strides longer than
