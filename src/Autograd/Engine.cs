@@ -31,11 +31,12 @@ internal static class Engine
         root.Pending = gradient;
         root.PendingOwned = false;
         root.Touched = true;
+        var grads = new Gradients<T>(tape, touched);
+        HashSet<T[]>? kept = null;
         try
         {
             if (start is not null)
             {
-                var grads = new Gradients<T>(tape, touched);
                 for (int i = start.TapeIndex; i >= 0; i--)
                 {
                     if (tape[i] is not Function<T> fn || fn.Output is not { Pending: { } g } output) continue;
@@ -45,16 +46,19 @@ internal static class Engine
                 }
             }
             // Only now, with every gradient computed, do leaves change: a failure above leaves every .Grad as it was.
-            foreach (var v in touched) Gradients<T>.FlushDeferred(v);
+            foreach (var v in touched) grads.FlushDeferred(v);
             foreach (var v in touched)
             {
                 if (v.Pending is null || !v.IsLeaf || !v.RequiresGrad) continue;
-                if (v.Grad is null) v.Grad = v.PendingOwned ? v.Pending : v.Pending.Clone();
-                else Tensor.AddInPlace(v.Grad, v.Pending);
+                if (v.Grad is not null) Tensor.AddInPlace(v.Grad, v.Pending);
+                else if (!v.PendingOwned) v.Grad = v.Pending.Clone();
+                else (kept ??= new(ReferenceEqualityComparer.Instance)).Add((v.Grad = v.Pending).Buffer); // the leaf keeps this buffer
             }
         }
         finally
         {
+            // Every buffer rented in this pass is free again (nothing outside the pass holds one), but leaf grads.
+            GradientPool<T>.Return(grads.Rented, kept);
             foreach (var v in touched) { v.Pending = null; v.PendingOwned = false; v.Touched = false; v.DeferredProducts = null; }
         }
         if (!retainGraph && start is not null) tape.Release(start.TapeIndex);

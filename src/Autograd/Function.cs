@@ -37,7 +37,8 @@ public abstract class Function<T> : Node where T : unmanaged, IFloatingPointIeee
     protected abstract Tensor<T> Forward(Tensor<T>[] inputs);
 
     /// <summary>
-    /// Given dL/d(output) in <paramref name="gradOutput"/> (read-only: it may be shared), adds each input's gradient
+    /// Given dL/d(output) in <paramref name="gradOutput"/> (read-only, and valid only during the backward pass: it
+    /// may be shared, and the engine recycles its buffer when the pass ends, so never keep it), adds each input's gradient
     /// to <paramref name="grads"/>. A gradient may have a broadcast shape: the engine sums it back to the input's.
     /// </summary>
     protected internal abstract void Backward(Tensor<T> gradOutput, Gradients<T> grads);

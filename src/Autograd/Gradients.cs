@@ -13,6 +13,9 @@ public sealed class Gradients<T> where T : unmanaged, IFloatingPointIeee754<T>
     private Function<T> _node = null!;
     private Variable<T>[] _inputs = [];
 
+    /// <summary>Buffers rented from <see cref="GradientPool{T}"/> during this pass.</summary>
+    internal readonly List<T[]> Rented = new();
+
     internal Gradients(Tape tape, List<Variable<T>> touched)
     {
         _tape = tape;
@@ -80,31 +83,37 @@ public sealed class Gradients<T> where T : unmanaged, IFloatingPointIeee754<T>
     }
 
     /// <summary>Sums a leaf's deferred products into its pending gradient: one GEMM over the stacked contributions.</summary>
-    internal static void FlushDeferred(Variable<T> v)
+    internal void FlushDeferred(Variable<T> v)
     {
         if (v.DeferredProducts is not { Count: > 0 } list) return;
-        if (v.Pending is null) { v.Pending = new Tensor<T>(v.Data.ShapeArray); v.PendingOwned = true; }
-        else if (!v.PendingOwned) { v.Pending = v.Pending.Clone(); v.PendingOwned = true; }
-        if (list.Count == 1) { Tensor.MatMulInto(list[0].A, true, list[0].G, false, v.Pending, accumulate: true); return; }
+        var pending = Owned(v);
+        if (list.Count == 1) { Tensor.MatMulInto(list[0].A, true, list[0].G, false, pending, accumulate: true); return; }
         int rows = 0, k = list[0].A.Shape[1], n = list[0].G.Shape[1];
         foreach (var (a, _) in list) rows += a.Shape[0];
-        T[] aBuf = System.Buffers.ArrayPool<T>.Shared.Rent(rows * k), gBuf = System.Buffers.ArrayPool<T>.Shared.Rent(rows * n);
-        try
+        var stackedA = new Tensor<T>(GradientPool<T>.Rent(rows * k, Rented), 0, [rows, k]);
+        var stackedG = new Tensor<T>(GradientPool<T>.Rent(rows * n, Rented), 0, [rows, n]);
+        int at = 0;
+        foreach (var (a, g) in list)
         {
-            int at = 0;
-            foreach (var (a, g) in list)
-            {
-                a.AsSpan().CopyTo(aBuf.AsSpan(at * k));
-                g.AsSpan().CopyTo(gBuf.AsSpan(at * n));
-                at += a.Shape[0];
-            }
-            Tensor.MatMulInto(new Tensor<T>(aBuf, 0, [rows, k]), true, new Tensor<T>(gBuf, 0, [rows, n]), false, v.Pending, accumulate: true);
+            a.AsSpan().CopyTo(stackedA.AsSpan()[(at * k)..]);
+            g.AsSpan().CopyTo(stackedG.AsSpan()[(at * n)..]);
+            at += a.Shape[0];
         }
-        finally
+        Tensor.MatMulInto(stackedA, true, stackedG, false, pending, accumulate: true);
+    }
+
+    /// <summary>The variable's pending gradient as a buffer the engine owns (rented zeros, or a rented copy).</summary>
+    private Tensor<T> Owned(Variable<T> v)
+    {
+        if (v.Pending is null) v.Pending = GradientPool<T>.Zeros(v.Data.ShapeArray, Rented);
+        else if (!v.PendingOwned)
         {
-            System.Buffers.ArrayPool<T>.Shared.Return(aBuf);
-            System.Buffers.ArrayPool<T>.Shared.Return(gBuf);
+            var copy = new Tensor<T>(GradientPool<T>.Rent(v.Pending.Length, Rented), 0, v.Data.ShapeArray);
+            v.Pending.AsSpan().CopyTo(copy.AsSpan());
+            v.Pending = copy;
         }
+        v.PendingOwned = true;
+        return v.Pending;
     }
 
     /// <summary>
@@ -114,10 +123,6 @@ public sealed class Gradients<T> where T : unmanaged, IFloatingPointIeee754<T>
     public Tensor<T> Buffer(int i)
     {
         if (!Needs(i)) throw new InvalidOperationException($"{_node.Name}.Backward: input {i} does not need a gradient; check Needs({i}) first.");
-        var v = Target(i);
-        if (v.Pending is null) v.Pending = new Tensor<T>(v.Data.ShapeArray);
-        else if (!v.PendingOwned) v.Pending = v.Pending.Clone();
-        v.PendingOwned = true;
-        return v.Pending;
+        return Owned(Target(i));
     }
 }

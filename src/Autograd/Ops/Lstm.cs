@@ -64,10 +64,8 @@ public sealed class LstmCellState<T> : Function<T> where T : unmanaged, IFloatin
         }
         if (_cPrev is not null && grads.Needs(1))
         {
-            var dcPrev = new Tensor<T>(n, h);
-            var D = dcPrev.AsSpan();
-            for (int r = 0; r < n; r++) TP.Multiply<T>(dC.Slice(r * h, h), G.Slice(r * 3 * h + h, h), D.Slice(r * h, h));
-            grads.Accumulate(1, dcPrev);
+            var D = grads.Buffer(1).AsSpan(); // dc_prev += dc ⊙ f
+            for (int r = 0; r < n; r++) TP.MultiplyAdd<T>(dC.Slice(r * h, h), G.Slice(r * 3 * h + h, h), D.Slice(r * h, h), D.Slice(r * h, h));
         }
     }
 }
@@ -110,13 +108,10 @@ public sealed class LstmCellOutput<T> : Function<T> where T : unmanaged, IFloati
         }
         if (grads.Needs(1))
         {
-            var dc = new Tensor<T>(n, h);
-            var D = dc.AsSpan();
-            TP.Multiply<T>(TC, TC, D);          // tanh²(c)
-            TP.Subtract<T>(T.One, D, D);        // 1 - tanh²(c)
-            TP.Multiply<T>(D, O, D);            // o (1 - tanh²(c))
-            TP.Multiply<T>(D, dH, D);           // dh o (1 - tanh²(c))
-            grads.Accumulate(1, dc);
+            var D = grads.Buffer(1).AsSpan(); // dc += dh ⊙ o ⊙ (1 - tanh²(c))
+            Span<T> t = new T[h];
+            for (int r = 0; r < n; r++)
+                LstmShapes.AddGateGrad(D.Slice(r * h, h), dH.Slice(r * h, h), O.Slice(r * h, h), TC.Slice(r * h, h), t, sigmoid: false);
         }
     }
 }
