@@ -117,7 +117,7 @@ public static partial class Tensor
             var row = dst.Slice(o * n, n);
             var xin = src.Slice(o * n, n);
             TP.Subtract(xin, TP.Max(xin), row);
-            TP.Exp(row, row);
+            SpanMath.Exp<T>(row, row);
             TP.Divide(row, TP.Sum<T>(row), row);
         }
         return y;
@@ -139,7 +139,7 @@ public static partial class Tensor
             var row = dst.Slice(o * n, n);
             var xin = src.Slice(o * n, n);
             TP.Subtract(xin, TP.Max(xin), row);
-            TP.Exp<T>(row, tmp);
+            SpanMath.Exp<T>(row, tmp);
             TP.Subtract(row, T.Log(TP.Sum<T>(tmp)), row);
         }
         ArrayPool<T>.Shared.Return(scratch);

@@ -34,7 +34,7 @@ public sealed class LstmCellState<T> : Function<T> where T : unmanaged, IFloatin
             var row = A.Slice(r * 4 * h, 4 * h);
             Span<T> i = G.Slice(r * 3 * h, h), f = G.Slice(r * 3 * h + h, h), g = G.Slice(r * 3 * h + 2 * h, h), cr = C.Slice(r * h, h);
             SpanMath.Sigmoid<T>(row[..h], i);
-            TP.Tanh(row.Slice(3 * h, h), g);
+            SpanMath.Tanh<T>(row.Slice(3 * h, h), g);
             TP.Multiply<T>(i, g, cr);
             if (_cPrev is null) continue;
             SpanMath.Sigmoid<T>(row.Slice(h, h), f);
