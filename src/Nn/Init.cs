@@ -9,7 +9,7 @@ internal static class Init
     internal static Tensor<T> Uniform<T>(Rng rng, double bound, params int[] shape) where T : unmanaged, IFloatingPointIeee754<T> =>
         rng.Uniform<T>(shape, -bound, bound);
 
-    /// <summary>A module's type name for messages, without the generic arity ("Linear", not "Linear`1").</summary>
+    /// <summary>A type's name for messages (modules, optimizers, schedulers), without the generic arity ("Linear", not "Linear`1").</summary>
     internal static string Kind(object module)
     {
         var name = module.GetType().Name;

@@ -34,9 +34,9 @@ public abstract class Module<T> where T : unmanaged, IFloatingPointIeee754<T>
     private void CheckName(string name)
     {
         if (string.IsNullOrEmpty(name) || name.Contains('.'))
-            throw new ArgumentException($"{GetType().Name}: invalid name '{name}' (non-empty, no dots).");
+            throw new ArgumentException($"{Init.Kind(this)}: invalid name '{name}' (non-empty, no dots).");
         if (_parameters.Any(p => p.Name == name) || _modules.Any(m => m.Name == name))
-            throw new ArgumentException($"{GetType().Name}: the name '{name}' is already registered.");
+            throw new ArgumentException($"{Init.Kind(this)}: the name '{name}' is already registered.");
     }
 
     /// <summary>Direct submodules in registration order.</summary>
@@ -97,7 +97,7 @@ public abstract class Module<T> where T : unmanaged, IFloatingPointIeee754<T>
             if (state.TryGetValue(name, out var t) && !t.SameShape(p.Data))
                 errors.Add($"{name}: shape {t.ShapeString} in the state, {p.Data.ShapeString} in the module");
         if (errors.Count > 0)
-            throw new ArgumentException($"LoadStateDict ({GetType().Name}): " + string.Join("; ", errors));
+            throw new ArgumentException($"LoadStateDict ({Init.Kind(this)}): " + string.Join("; ", errors));
         foreach (var (name, p) in own)
             if (state.TryGetValue(name, out var t)) p.Data.CopyFrom(t);
     }

@@ -41,3 +41,15 @@ public class ModuleTests
         Assert.Equal([0.0, 0.0], m.StateDict()["bias"].ToArray());
     }
 }
+
+public class ModuleMessageTests
+{
+    [Fact]
+    public void MessagesNameGenericModulesWithoutTheirArity()
+    {
+        var linear = new Linear<double>(2, 3, new Rng(1));
+        var ex = Assert.Throws<ArgumentException>(() => linear.LoadStateDict(new Dictionary<string, Tensor<double>> { ["weight"] = Tensor.Zeros<double>(3, 2) }, strict: false));
+        Assert.Contains("LoadStateDict (Linear)", ex.Message);
+        Assert.DoesNotContain("`", ex.Message);
+    }
+}

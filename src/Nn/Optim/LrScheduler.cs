@@ -33,7 +33,7 @@ public abstract class LrScheduler<T> where T : unmanaged, IFloatingPointIeee754<
     public int LastEpoch { get; private set; }
 
     /// <summary>The scheduler's name in messages (the class name, e.g. "StepLr").</summary>
-    public string Name => GetType().Name.Split('`')[0];
+    public string Name => Init.Kind(this);
 
     /// <summary>Advances one epoch and sets the optimizer's learning rate for it.</summary>
     public void Step()

@@ -68,7 +68,7 @@ public abstract class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
     }
 
     /// <summary>The optimizer's name in messages (the class name, e.g. "Adam").</summary>
-    public string Name => GetType().Name.Split('`')[0];
+    public string Name => Init.Kind(this);
 
     /// <summary>The parameters, in the order given to the constructor (state-dict keys use these indices).</summary>
     public IReadOnlyList<Variable<T>> Parameters => _parameters;
