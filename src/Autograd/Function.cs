@@ -23,6 +23,7 @@ public abstract class Function<T> : Node where T : unmanaged, IFloatingPointIeee
 {
     private Variable<T>[]? _inputs;
     private bool _applied;
+    private List<T[]>? _saved;
 
     /// <summary>The variables this op was applied to (null once freed).</summary>
     internal Variable<T>[]? Inputs => _inputs;
@@ -68,10 +69,20 @@ public abstract class Function<T> : Node where T : unmanaged, IFloatingPointIeee
         return output;
     }
 
+    /// <summary>
+    /// A zero-filled tensor for values this op keeps for its backward and never hands out (never its output). When the op
+    /// is recorded, the buffer comes from a per-thread pool and returns to it when the graph is freed, so a training
+    /// loop does not allocate it afresh every step. Call it from <see cref="Forward"/>.
+    /// </summary>
+    protected Tensor<T> SavedBuffer(params int[] shape) =>
+        _inputs is null ? new Tensor<T>(shape) : GradientPool<T>.Zeros(shape, _saved ??= new());
+
     private protected override void ReleaseSaved()
     {
         _inputs = null;
         Output = null;
+        if (_saved is not null) GradientPool<T>.Return(_saved, null);
+        _saved = null;
         OnFreed();
     }
 

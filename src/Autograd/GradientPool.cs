@@ -4,10 +4,11 @@ using System.Runtime.CompilerServices;
 namespace MiniTorch.Autograd;
 
 /// <summary>
-/// Recycles the gradient buffers the engine allocates during a backward pass (per thread). A pass rents zeroed
-/// buffers for its gradient accumulators; when the pass ends, every rented buffer goes back to the pool except those
-/// that became a leaf's <see cref="Variable{T}.Grad"/>. Steady-state training then allocates almost nothing in
-/// backward, and large buffers do not churn the large-object heap. The pool keeps at most <see cref="MaxBytes"/>.
+/// Recycles the autograd engine's buffers (per thread): a backward pass rents zeroed buffers for its gradient
+/// accumulators and returns them when it ends, except those that became a leaf's <see cref="Variable{T}.Grad"/>;
+/// a recorded op rents the values it keeps for backward (<c>Function.SavedBuffer</c>) and returns them when its
+/// graph is freed. Steady-state training then re-allocates far less, and large buffers do not churn the
+/// large-object heap. The pool keeps at most <see cref="MaxBytes"/>.
 /// </summary>
 internal static class GradientPool<T> where T : unmanaged, IFloatingPointIeee754<T>
 {

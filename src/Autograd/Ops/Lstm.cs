@@ -25,7 +25,7 @@ public sealed class LstmCellState<T> : Function<T> where T : unmanaged, IFloatin
         _cPrev = x.Length > 1 ? x[1] : null;
         _h = LstmShapes.Hidden(a, _cPrev, "LstmCellState");
         int n = a.Shape[0], h = _h;
-        _ifg = new Tensor<T>(n, 3 * h);
+        _ifg = SavedBuffer(n, 3 * h);
         var c = new Tensor<T>(n, h);
         ReadOnlySpan<T> A = a.AsSpan();
         Span<T> G = _ifg.AsSpan(), C = c.AsSpan();
@@ -85,8 +85,9 @@ public sealed class LstmCellOutput<T> : Function<T> where T : unmanaged, IFloati
         var (a, c) = (x[0], x[1]);
         _h = LstmShapes.Hidden(a, c, "LstmCellOutput");
         int n = a.Shape[0], h = _h;
-        _o = new Tensor<T>(n, h);
-        _tanhC = c.Tanh();
+        _o = SavedBuffer(n, h);
+        _tanhC = SavedBuffer(n, h);
+        SpanMath.Tanh<T>(c.AsSpan(), _tanhC.AsSpan());
         var y = new Tensor<T>(n, h);
         ReadOnlySpan<T> A = a.AsSpan();
         for (int r = 0; r < n; r++) SpanMath.Sigmoid<T>(A.Slice(r * 4 * h + 2 * h, h), _o.AsSpan().Slice(r * h, h));
