@@ -27,13 +27,16 @@ public static partial class Tensor
         if (y.Length == 0) return y;
         ReadOnlySpan<T> src = x.AsSpan();
         var dst = y.AsSpan();
+        // When the last axis stays last, whole rows move at once; otherwise element by element.
+        int row = ax[^1] == x.Rank - 1 ? outShape[^1] : 1, outer = x.Rank - (row > 1 ? 1 : 0);
         Span<int> idx = stackalloc int[x.Rank];
         idx.Clear();
         int off = 0;
-        for (int i = 0; i < dst.Length; i++)
+        for (int i = 0; i < dst.Length; i += row)
         {
-            dst[i] = src[off];
-            for (int d = x.Rank - 1; d >= 0; d--)
+            if (row > 1) src.Slice(off, row).CopyTo(dst.Slice(i, row));
+            else dst[i] = src[off];
+            for (int d = outer - 1; d >= 0; d--)
             {
                 off += strides[d];
                 if (++idx[d] < outShape[d]) break;
