@@ -24,7 +24,7 @@ internal static class Engine
         if (start is not null)
         {
             if (start.IsFreed)
-                throw new InvalidOperationException($"Backward: the graph of {start.Name} was already freed by an earlier Backward (a Backward frees every op recorded on this thread before its output, other graphs' ops too). Pass retainGraph: true to the first Backward to go through it twice, or call Backward on outputs in the order they were computed.");
+                throw new InvalidOperationException($"Backward: the graph of {start.Name} was already freed by an earlier Backward {Tape.FreedGraphAdvice}");
             if (start.Tape != tape)
                 throw new InvalidOperationException($"Backward: {start.Name} was recorded on another thread's tape; call Backward on the thread that ran the forward pass.");
         }

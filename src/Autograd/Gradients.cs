@@ -36,7 +36,7 @@ public sealed class Gradients<T> where T : unmanaged, IFloatingPointIeee754<T>
         var v = _inputs[i];
         if (v.GradFn is { } fn && (fn.IsFreed || fn.Tape != _tape))
             throw new InvalidOperationException(fn.IsFreed
-                ? $"Backward: input {i} of {_node.Name} was produced by {fn.Name}, whose graph was already freed by an earlier Backward (a Backward frees every op recorded on this thread before its output, other graphs' ops too). Pass retainGraph: true to the first Backward to go through it twice, or call Backward on outputs in the order they were computed."
+                ? $"Backward: input {i} of {_node.Name} was produced by {fn.Name}, whose graph was already freed by an earlier Backward {Tape.FreedGraphAdvice}"
                 : $"Backward: input {i} of {_node.Name} was produced by {fn.Name} on another thread's tape; graphs cannot cross threads.");
         if (!v.Touched) { v.Touched = true; _touched.Add(v); }
         return v;

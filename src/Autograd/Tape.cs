@@ -13,6 +13,10 @@ public sealed class Tape
 
     private Tape() { }
 
+    /// <summary>Why a graph can be freed, and what to do about it: shared by every freed-graph error.</summary>
+    internal const string FreedGraphAdvice =
+        "(a Backward frees every op recorded on this thread before its output, other graphs' ops too). Pass retainGraph: true to the first Backward to go through it twice, or call Backward on outputs in the order they were computed.";
+
     /// <summary>The calling thread's tape.</summary>
     public static Tape Current => t_current ??= new Tape();
 

@@ -100,17 +100,16 @@ public sealed class LstmCellOutput<T> : Function<T> where T : unmanaged, IFloati
     {
         int n = dhT.Shape[0], h = _h;
         ReadOnlySpan<T> O = _o.AsSpan(), TC = _tanhC.AsSpan(), dH = dhT.AsSpan();
+        Span<T> t = new T[h]; // scratch row for both gradients
         if (grads.Needs(0))
         {
             var dA = grads.Buffer(0).AsSpan();
-            Span<T> t = new T[h];
             for (int r = 0; r < n; r++)
                 LstmShapes.AddGateGrad(dA.Slice(r * 4 * h + 2 * h, h), dH.Slice(r * h, h), TC.Slice(r * h, h), O.Slice(r * h, h), t, sigmoid: true);
         }
         if (grads.Needs(1))
         {
             var D = grads.Buffer(1).AsSpan(); // dc += dh ⊙ o ⊙ (1 - tanh²(c))
-            Span<T> t = new T[h];
             for (int r = 0; r < n; r++)
                 LstmShapes.AddGateGrad(D.Slice(r * h, h), dH.Slice(r * h, h), O.Slice(r * h, h), TC.Slice(r * h, h), t, sigmoid: false);
         }
