@@ -9,13 +9,31 @@ namespace MiniTorch;
 /// No transposed copy is ever materialised by the caller: transposition is absorbed by the packing of the operands.
 /// <para>
 /// Implementation: a cache-blocked, packed, register-blocked SIMD kernel (see <see cref="GemmDriver{T}"/>), using
-/// AVX-512 where available, AVX2 otherwise. Large products are split over up to <see cref="Parallelism.MaxThreads"/>
+/// AVX-512 where available, then AVX2, then 128-bit SIMD (SSE on x64, AdvSimd on ARM64); <see cref="KernelPath"/>
+/// says which. Large products are split over up to <see cref="Parallelism.MaxThreads"/>
 /// threads; the result is bit-identical for any thread count and across runs.
 /// C must not overlap A or B.
 /// </para>
 /// </summary>
 public static class Gemm
 {
+    /// <summary>
+    /// The register-tile kernel this process uses, fixed at start-up from the CPU and the runtime's instruction-set
+    /// switches (for example <c>DOTNET_EnableAVX512=0</c> or <c>DOTNET_EnableAVX=0</c>): <c>"Vector512 (AVX-512, 12x2 tiles)"</c>,
+    /// <c>"Vector256 (AVX2+FMA, 6x2 tiles)"</c>, <c>"Vector128 (AdvSimd, 6x2 tiles)"</c>, <c>"Vector128 (SSE+FMA, 6x2 tiles)"</c>,
+    /// <c>"Vector128 (SSE, unfused, 6x2 tiles)"</c> or <c>"scalar (4x4 tiles)"</c>. Results are bit-identical across thread counts on
+    /// every path; different paths may differ in the last bits (the unfused one rounds each product).
+    /// </summary>
+    public static string KernelPath { get; } = GemmKernels<float>.Isa switch
+    {
+        512 => "Vector512 (AVX-512, 12x2 tiles)",
+        256 => "Vector256 (AVX2+FMA, 6x2 tiles)",
+        128 when System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported => "Vector128 (AdvSimd, 6x2 tiles)",
+        128 when GemmKernels<float>.Fused128 => "Vector128 (SSE+FMA, 6x2 tiles)",
+        128 => "Vector128 (SSE, unfused, 6x2 tiles)",
+        _ => "scalar (4x4 tiles)",
+    };
+
     /// <summary>
     /// C[M×N] (=|+=) op(A)·op(B). See the class remarks for the layouts.
     /// </summary>
