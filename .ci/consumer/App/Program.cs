@@ -1,6 +1,7 @@
 // A consumer of the MiniTorch packages: both namespaces that define a Tensor are imported, and aliases say which one
 // is meant (without them, `Tensor` is error CS0104, an ambiguous reference). Trains y = tanh(xW + b) with a Linear
 // module and Adam, and checks the LOH setting arrived through the package's buildTransitive targets.
+#region usings
 using System.Numerics.Tensors;
 using MiniTorch;
 using MiniTorch.Autograd;
@@ -8,7 +9,9 @@ using MiniTorch.Nn;
 using MiniTorch.Nn.Optim;
 using Tensor = MiniTorch.Tensor;
 using TensorD = MiniTorch.Tensor<double>;
+#endregion
 
+#region train
 var rng = new Rng(seed: 7);
 TensorD x = rng.Normal<double>([64, 4]);
 TensorD trueW = rng.Normal<double>([4, 2], std: 0.5);
@@ -26,6 +29,7 @@ for (int step = 0; step < 200; step++)
     if (step == 0) first = loss.Item();
     last = loss.Item();
 }
+#endregion
 // System.Numerics.Tensors is still usable by its full names and its other types.
 double norm = TensorPrimitives.Norm<double>(model.Weight.Data.AsSpan());
 Console.WriteLine($"consumer: loss {first:E3} -> {last:E3}, |W| = {norm:F3}");
