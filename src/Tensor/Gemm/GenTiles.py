@@ -4,7 +4,9 @@
 A tile kernel keeps an R x V-vector block of C in registers (R rows of op(A), V SIMD vectors of op(B) columns) and, for
 each k, loads V vectors of B, broadcasts R values of A and issues R*V fused multiply-adds. Every element is computed as
 acc = 0; acc = fma(a_p, b_p, acc) for p = 0..kc-1; then C = acc or C = C + acc, whatever the tile shape, so an element's
-value does not depend on which kernel computes it.
+value does not depend on which kernel computes it. (Fma is GemmKernels' per-width helper; the Vector128 one multiplies
+and adds separately on x64 without FMA, for every 128-bit tile alike.) Vector512, Vector256 and Vector128 tiles are
+generated; GemmKernels picks the widest width the runtime accelerates.
 """
 
 UNROLL = 1  # k-loop unrolling; 2 measured no faster on the AVX-512 Xeon
