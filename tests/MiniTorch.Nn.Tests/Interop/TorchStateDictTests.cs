@@ -220,3 +220,30 @@ public class TorchStateDictTests
         Assert.False(File.Exists(dir.File("bad-dtype")));
     }
 }
+
+/// <summary>The README's "Load PyTorch weights" example, kept compiling and true, on the lstm_1layer fixture.</summary>
+public class ReadmeTorchExampleTests
+{
+    [Fact]
+    public void LoadPyTorchWeightsExample()
+    {
+        // The copy next to the test assembly (not MINITORCH_INTEROP_DIR, whose fixtures may have other sizes).
+        string folder = Path.Combine(AppContext.BaseDirectory, "Interop", "data");
+        var f = new InteropFixture("lstm_1layer.f32", Path.Combine(folder, "lstm_1layer.f32.weights.safetensors"),
+            Path.Combine(folder, "lstm_1layer.f32.case.safetensors"), new Dictionary<string, string>());
+        using var dir = new TempDir();
+        var c = f.Case<float>();
+        var x = Tensor.Cast<float, double>(c["x"]).AsVariable();
+
+        var lstm = new Lstm<double>(inputSize: 3, hiddenSize: 4, new Rng(0));
+        lstm.LoadTorch(f.WeightsPath, convertDType: true);
+        var (output, hN, cN) = lstm.Forward(x, Tensor.Cast<float, double>(c["h0"]).Reshape(2, 4).AsVariable(), Tensor.Cast<float, double>(c["c0"]).Reshape(2, 4).AsVariable());
+        lstm.SaveTorch(dir.File("out.safetensors"), dtype: "F32");
+
+        InteropFixtureTests.AssertClose("out", Tensor.Cast<float, double>(c["out"]), output.Data, 1e-5);
+        InteropFixtureTests.AssertClose("cn", Tensor.Cast<float, double>(c["cn"]).Reshape(2, 4), cN.Data, 1e-5);
+        using var saved = SafetensorsFile.Open(dir.File("out.safetensors"));
+        Assert.Equal(["bias_hh_l0", "bias_ih_l0", "weight_hh_l0", "weight_ih_l0"], saved.Entries.Select(e => e.Name));
+        Assert.All(saved.Entries, e => Assert.Equal("F32", e.DType));
+    }
+}
