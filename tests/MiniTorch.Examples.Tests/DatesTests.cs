@@ -64,8 +64,8 @@ public class DatesTests
         Assert.Throws<ArgumentOutOfRangeException>(() => Dates.Format(new DateOnly(2050, 1, 1), 0));
         Assert.Throws<ArgumentOutOfRangeException>(() => Dates.Format(new DateOnly(2000, 1, 1), Dates.Styles));
         Assert.Throws<ArgumentOutOfRangeException>(() => Dates.Ordinal(0));
-        var e = Assert.Throws<ArgumentException>(() => Dates.EncodeSource("3rd of März"));
-        Assert.Contains("'Ä'", e.Message.ToUpperInvariant());
+        var e = Assert.Throws<ArgumentException>(() => Dates.EncodeSource("3rd of märz"));
+        Assert.Contains("'ä' at 8", e.Message);
         Assert.Throws<ArgumentException>(() => Dates.Batch([("3/3/98", "1998-3-3")]));
     }
 
