@@ -104,7 +104,7 @@ static int Main(CommandLine cl)
         plots.Add(png);
     }
     foreach (var png in plots) Console.WriteLine($"wrote {png}");
-    Console.WriteLine($"total {watch.Elapsed.TotalSeconds:F1} s");
+    Console.WriteLine($"total {watch.Elapsed.TotalSeconds:F1} s ({Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds:F1} s of CPU time)");
     return 0;
 }
 
