@@ -88,7 +88,11 @@ static int Main(CommandLine cl)
     if (heatmaps > 0)
     {
         // Attention of a few held-out translations in different styles: rows are output characters, columns source characters.
-        var picked = Enumerable.Range(0, valCount).DistinctBy(i => val[i].Source.Length / 4).Take(heatmaps).ToList();
+        // One of each kind first: a weekday and month name, month/day/yy (month first), dd.mm.yyyy (day first), then any.
+        Func<string, bool>[] kinds = [s => s.Contains(" of ") && !s.StartsWith("the"), s => s.Count(ch => ch == '/') == 2 && s.Length <= 8,
+            s => s.Contains('.'), s => s.Contains('\''), s => s.Contains(',')];
+        var picked = kinds.Select(kind => Enumerable.Range(0, valCount).FirstOrDefault(i => kind(val[i].Source), -1)).Where(i => i >= 0)
+            .Concat(Enumerable.Range(0, valCount)).Distinct().Take(heatmaps).ToList();
         var panels = picked.Select(i =>
         {
             var words = greedy[i].Words;
