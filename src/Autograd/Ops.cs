@@ -164,6 +164,28 @@ public static class Ops
         return (values, op.Indices);
     }
 
+    /// <summary>
+    /// <c>torch.nn.functional.layer_norm</c>: normalises the trailing axes <paramref name="normalizedShape"/> of x to
+    /// zero mean and unit biased variance, then scales by <paramref name="weight"/> and shifts by <paramref name="bias"/>
+    /// (each optional, of shape normalizedShape). See <see cref="LayerNorm{T}"/> for the equations.
+    /// </summary>
+    /// <param name="x">The input (…, normalizedShape).</param>
+    /// <param name="normalizedShape">The trailing axes normalised together (at least one, sizes ≥ 1).</param>
+    /// <param name="weight">Elementwise scale, or null.</param>
+    /// <param name="bias">Elementwise shift, or null.</param>
+    /// <param name="eps">Added to the variance (finite, ≥ 0; PyTorch's default 1e-5).</param>
+    /// <returns>The normalised input, of x's shape.</returns>
+    /// <exception cref="ArgumentException">x does not end with normalizedShape, or weight/bias has another shape.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">eps is negative or not finite.</exception>
+    public static Variable<T> LayerNorm<T>(this Variable<T> x, int[] normalizedShape, Variable<T>? weight = null, Variable<T>? bias = null, double eps = 1e-5)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(normalizedShape);
+        var op = new LayerNorm<T>((int[])normalizedShape.Clone(), weight is not null, bias is not null, T.CreateChecked(eps));
+        Variable<T>[] inputs = [x, .. weight is null ? Array.Empty<Variable<T>>() : [weight], .. bias is null ? Array.Empty<Variable<T>>() : [bias]];
+        return op.Apply(inputs);
+    }
+
     /// <summary>Softmax over the last axis.</summary>
     public static Variable<T> Softmax<T>(this Variable<T> x) where T : unmanaged, IFloatingPointIeee754<T> => new Softmax<T>().Apply(x);
     /// <summary>log softmax over the last axis.</summary>
@@ -182,4 +204,6 @@ public enum Reduction
     Sum,
     /// <summary>Σ w·loss / N with N the size of the first axis (CS231n's temporal softmax loss).</summary>
     BatchMean,
+    /// <summary>No reduction: the per-element losses (PyTorch's 'none'; not accepted by <see cref="Ops.CrossEntropy{T}"/>).</summary>
+    None,
 }

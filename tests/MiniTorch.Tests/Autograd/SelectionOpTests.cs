@@ -32,18 +32,7 @@ public class SelectionOpTests
         return rng.Integers(shape, x.Dim(ax));
     }
 
-    /// <summary>Values of a random shape, all distinct and at least 0.2 apart (a shuffled ladder with jitter), so no two tie within a central-difference step.</summary>
-    private static Arbitrary<Tensor<double>> Distinct =>
-        Arb.From(TensorGen.Shape().SelectMany(shape => TensorGen.Seed.Select(seed =>
-        {
-            var rng = new Rng(seed);
-            int n = shape.Aggregate(1, (p, s) => p * s);
-            var order = rng.Permutation(n);
-            var t = new Tensor<double>(shape);
-            var v = t.AsSpan();
-            for (int i = 0; i < n; i++) v[i] = 0.3 * (order[i] - n / 2.0) + 0.1 * rng.NextDouble();
-            return t;
-        })));
+    private static Arbitrary<Tensor<double>> Distinct => Props.Distinct;
 
     /// <summary>
     /// Broadcast pairs that never tie: one operand has |values| in [0.5, 3], the other in [-0.4, 0.4] (which is which
