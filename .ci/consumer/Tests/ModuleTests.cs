@@ -44,10 +44,12 @@ public sealed class Mlp<T> : Module<T> where T : unmanaged, IFloatingPointIeee75
     public Mlp(int inputs, int hidden, int outputs, Rng rng)
     {
         // Submodules and parameters are registered by name, in order: they give the dotted names of
-        // NamedParameters() ("hidden.weight", ..., "gain") that optimizers and checkpoints use.
+        // NamedParameters() ("gain", then "hidden.weight", ...) that optimizers and checkpoints use.
         Hidden = RegisterModule("hidden", new Linear<T>(inputs, hidden, rng));
         Output = RegisterModule("output", new Linear<T>(hidden, outputs, rng, bias: false));
-        // Initialisation is explicit: Linear draws U(-1/√fan_in, 1/√fan_in) from rng; the gain starts at ones.
+        // Initialisation is explicit: Linear draws U(-1/√fan_in, 1/√fan_in) from rng; Init's functions (PyTorch's
+        // nn.init) re-initialise a parameter in place, here the output weight as Xavier-uniform; the gain starts at ones.
+        Init.XavierUniform(Output.Weight.Data, rng);
         Gain = RegisterParameter("gain", Tensor.Ones<T>(outputs));
     }
 
@@ -70,7 +72,8 @@ public class ModuleTests
         var x = rng.Normal<double>([4, 3]).AsVariable();
         // Every parameter is perturbed in place (and restored); the report has one line per parameter.
         GradCheckReport report = GradCheck.Run(() => model.Forward(x), model.Parameters().ToList());
-        Assert.Equal(["hidden.weight", "hidden.bias", "output.weight", "gain"], model.NamedParameters().Select(p => p.Name));
+        // A module's own parameters come first, then each submodule's, in registration order.
+        Assert.Equal(["gain", "hidden.weight", "hidden.bias", "output.weight"], model.NamedParameters().Select(p => p.Name));
         Assert.True(report.MaxScaledError < 1e-7, report.ToString());
     }
     #endregion
