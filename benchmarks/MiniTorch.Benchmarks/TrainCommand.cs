@@ -61,7 +61,7 @@ internal sealed class TrainCommand : ICommand
         Array.Sort(times);
         double median = times[iters / 2], min = times[0];
         var inv = CultureInfo.InvariantCulture;
-        Console.WriteLine(string.Create(inv, $"train {model} {config} (N,T,D,H)=({n},{t},{d},{h}) float32 threads={threads}: {iters} steps, GCs gen0 {gen0} gen2 {gen2}, GC pause {pauseMs:F3} ms/step, tape after step {Tape.Current.Count}"));
+        Console.WriteLine(string.Create(inv, $"train {model} {config} (N,T,D,H)=({n},{t},{d},{h}) float32 threads={threads}: {iters} steps, GCs gen0 {gen0} gen2 {gen2}, GC pause {pauseMs:F3} ms/step"));
         Console.WriteLine(string.Create(inv, $"RESULT model={model} config={config} median_ms={median:F3} min_ms={min:F3} iters={iters} alloc_mb_per_step={allocMb:F2}"));
         return 0;
     });
