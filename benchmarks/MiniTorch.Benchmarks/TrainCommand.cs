@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using MiniTorch.Autograd;
 using MiniTorch.Nn;
-using Options = MiniTorch.Examples.CommandLine;
+using MiniTorch.Examples;
 
 namespace MiniTorch.Benchmarks;
 
@@ -22,18 +22,19 @@ internal sealed class TrainCommand : ICommand
         ["large"] = (64, 100, 512, 512),
     };
 
-    public string Name => "train";
-
-    public string Summary => "time a composed Lstm/Rnn training step (forward over T, backward of sum(h*dh))";
-
-    public int Run(string[] args) => Commands.RunWithOptions(this, args, cl =>
+    public void AddTo(ExampleCommand root)
     {
-        string model = cl.Choice("model", "lstm", "the composed module", "lstm", "rnn");
-        string config = cl.Choice("config", "small", "(N,T,D,H): small 16,16,32,64; medium 32,50,128,256; large 64,100,512,512", "small", "medium", "large");
-        int threads = cl.Int("threads", Environment.ProcessorCount, "Parallelism.MaxThreads", 1, 256);
-        double seconds = cl.Double("seconds", 3, "time spent measuring (after warm-up)", 0.01, 3600);
-        int minIters = cl.Int("min-iters", 5, "at least this many timed steps", 1, 1_000_000);
-        if (Commands.HelpOrDone(cl, this)) return 0;
+        var command = root.Subcommand("train", "time a composed Lstm/Rnn training step (forward over T, backward of sum(h*dh))");
+        var modelOption = command.Choice("model", "lstm", "the composed module", "lstm", "rnn");
+        var configOption = command.Choice("config", "small", "(N,T,D,H): small 16,16,32,64; medium 32,50,128,256; large 64,100,512,512", "small", "medium", "large");
+        var threadsOption = command.Int("threads", Environment.ProcessorCount, "Parallelism.MaxThreads", 1, 256);
+        var secondsOption = command.Double("seconds", 3, "time spent measuring (after warm-up)", 0.01, 3600);
+        var minItersOption = command.Int("min-iters", 5, "at least this many timed steps", 1, 1_000_000);
+        command.SetAction(run => Run(run.Get(modelOption), run.Get(configOption), run.Get(threadsOption), run.Get(secondsOption), run.Get(minItersOption)));
+    }
+
+    private static int Run(string model, string config, int threads, double seconds, int minIters)
+    {
         Parallelism.MaxThreads = threads;
         var (n, t, d, h) = Configs[config];
         var step = MakeStep(model, n, t, d, h);
@@ -64,7 +65,7 @@ internal sealed class TrainCommand : ICommand
         Console.WriteLine(string.Create(inv, $"train {model} {config} (N,T,D,H)=({n},{t},{d},{h}) float32 threads={threads}: {iters} steps, GCs gen0 {gen0} gen2 {gen2}, GC pause {pauseMs:F3} ms/step, tape after step {Tape.Current.Count}"));
         Console.WriteLine(string.Create(inv, $"RESULT model={model} config={config} median_ms={median:F3} min_ms={min:F3} iters={iters} alloc_mb_per_step={allocMb:F2}"));
         return 0;
-    });
+    }
 
     /// <summary>Builds the data and module once and returns one training step.</summary>
     internal static Action MakeStep(string model, int n, int t, int d, int h)

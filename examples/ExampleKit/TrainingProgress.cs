@@ -20,9 +20,18 @@ public interface IProgressSink
 public static class TrainingProgress
 {
     /// <summary>Runs <paramref name="body"/> while showing its progress towards <paramref name="totalSteps"/>.</summary>
-    public static void Run(string title, int totalSteps, Action<IProgressSink> body)
+    /// <param name="title">What is being trained (the start of the progress line).</param>
+    /// <param name="totalSteps">The number of steps <paramref name="body"/> will report.</param>
+    /// <param name="style">Live bar, plain lines or nothing (see <see cref="ProgressStyle"/>).</param>
+    /// <param name="body">The loop; it reports each step and prints through the sink it is given.</param>
+    public static void Run(string title, int totalSteps, ProgressStyle style, Action<IProgressSink> body)
     {
-        if (Console.IsOutputRedirected || !AnsiConsole.Profile.Capabilities.Interactive)
+        if (style == ProgressStyle.None)
+        {
+            body(new SilentSink());
+            return;
+        }
+        if (style == ProgressStyle.Plain || Console.IsOutputRedirected || !AnsiConsole.Profile.Capabilities.Interactive)
         {
             body(new PlainSink(title, totalSteps));
             return;
@@ -38,6 +47,13 @@ public static class TrainingProgress
 
     private static string Speed(Stopwatch watch, int step) =>
         (step / Math.Max(watch.Elapsed.TotalSeconds, 1e-9)).ToString("F1", CultureInfo.InvariantCulture) + " steps/s";
+
+    private sealed class SilentSink : IProgressSink
+    {
+        public void Report(int step, double loss, string? note = null) { }
+
+        public void Log(string line) => Console.WriteLine(line);
+    }
 
     private sealed class PlainSink(string title, int total) : IProgressSink
     {
