@@ -47,7 +47,7 @@ int Main(ExampleRun run)
     }
 
     // The data: every character becomes its index in the sorted vocabulary.
-    var corpus = text.Length > 0 ? Corpus.FromFile(text) : Corpus.FromRepository();
+    var corpus = text.Length > 0 ? Corpus.FromFile(text) : Corpus.Default();
     int[] data = corpus.Text.Select(corpus.Id).ToArray();
     int vocab = corpus.VocabularySize;
     if (data.Length < seqLength + 1)
