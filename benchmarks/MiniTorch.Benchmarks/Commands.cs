@@ -13,7 +13,7 @@ internal interface ICommand
 internal static class Commands
 {
     /// <summary>Every subcommand. To add one, implement <see cref="ICommand"/> and list it here.</summary>
-    public static readonly ICommand[] All = [new MatMulCommand(), new TrainCommand(), new BdnCommand()];
+    public static readonly ICommand[] All = [new MatMulCommand(), new TrainCommand(), new InferCommand(), new BdnCommand()];
 
     /// <summary>The root command with every subcommand; <c>--help</c> lists them, each takes <c>--help</c> too.</summary>
     public static ExampleCommand Build()
