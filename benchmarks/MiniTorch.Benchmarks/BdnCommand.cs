@@ -1,20 +1,30 @@
+using System.CommandLine;
 using BenchmarkDotNet.Running;
+using MiniTorch.Examples;
 
 namespace MiniTorch.Benchmarks;
 
 /// <summary>
 /// <c>bdn</c>: BenchmarkDotNet micro-benchmarks (see the Micro folder); every argument after <c>bdn</c> goes to
-/// <see cref="BenchmarkSwitcher"/>, e.g. <c>bdn --filter *Gemm*</c> or <c>bdn --list flat</c>.
+/// <see cref="BenchmarkSwitcher"/>, e.g. <c>bdn --filter *Gemm*</c> or <c>bdn --list flat</c> (<c>bdn -- --help</c>
+/// for BenchmarkDotNet's own options).
 /// </summary>
 internal sealed class BdnCommand : ICommand
 {
-    public string Name => "bdn";
-
-    public string Summary => "BenchmarkDotNet micro-benchmarks (remaining arguments go to BenchmarkSwitcher, e.g. --filter *Gemm*)";
-
-    public int Run(string[] args)
+    public void AddTo(ExampleCommand root)
     {
-        var summaries = BenchmarkSwitcher.FromAssembly(typeof(BdnCommand).Assembly).Run(args);
-        return summaries.Any(s => s.HasCriticalValidationErrors) ? 1 : 0;
+        var command = root.Subcommand("bdn", "BenchmarkDotNet micro-benchmarks (the remaining arguments go to BenchmarkSwitcher, e.g. --filter *Gemm*)");
+        var rest = new Argument<string[]>("benchmarkdotnet-arguments")
+        {
+            Description = "arguments for BenchmarkDotNet, e.g. --filter *Gemm* or --list flat (bdn -- --help lists them)",
+            Arity = ArgumentArity.ZeroOrMore,
+            CaptureRemainingTokens = true,
+        };
+        command.Command.Arguments.Add(rest);
+        command.SetAction(run =>
+        {
+            var summaries = BenchmarkSwitcher.FromAssembly(typeof(BdnCommand).Assembly).Run(run.Get(rest));
+            return summaries.Any(s => s.HasCriticalValidationErrors) ? 1 : 0;
+        });
     }
 }

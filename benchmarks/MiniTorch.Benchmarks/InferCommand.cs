@@ -1,4 +1,5 @@
 using MiniTorch.Autograd;
+using MiniTorch.Examples;
 
 namespace MiniTorch.Benchmarks;
 
@@ -9,18 +10,19 @@ namespace MiniTorch.Benchmarks;
 /// </summary>
 internal sealed class InferCommand : ICommand
 {
-    public string Name => "infer";
-
-    public string Summary => "time a composed recurrent module's forward over T under GradMode.NoGrad()";
-
-    public int Run(string[] args) => Commands.RunWithOptions(this, args, cl =>
+    public void AddTo(ExampleCommand root)
     {
-        string model = cl.Choice("model", "lstm", "the composed module", RecurrentBench.Models);
-        string config = cl.Choice("config", "small", RecurrentBench.ConfigHelp, [.. RecurrentBench.Configs.Keys]);
-        int threads = cl.Int("threads", Environment.ProcessorCount, "Parallelism.MaxThreads", 1, 256);
-        double seconds = cl.Double("seconds", 3, "time spent measuring (after warm-up)", 0.01, 3600);
-        int minIters = cl.Int("min-iters", 5, "at least this many timed steps", 1, 1_000_000);
-        if (Commands.HelpOrDone(cl, this)) return 0;
+        var command = root.Subcommand("infer", "time a composed recurrent module's forward over T under GradMode.NoGrad()");
+        var modelOption = command.Choice("model", "lstm", "the composed module", RecurrentBench.Models);
+        var configOption = command.Choice("config", "small", RecurrentBench.ConfigHelp, [.. RecurrentBench.Configs.Keys]);
+        var threadsOption = command.Int("threads", Environment.ProcessorCount, "Parallelism.MaxThreads", 1, 256);
+        var secondsOption = command.Double("seconds", 3, "time spent measuring (after warm-up)", 0.01, 3600);
+        var minItersOption = command.Int("min-iters", 5, "at least this many timed steps", 1, 1_000_000);
+        command.SetAction(run => Run(run.Get(modelOption), run.Get(configOption), run.Get(threadsOption), run.Get(secondsOption), run.Get(minItersOption)));
+    }
+
+    private static int Run(string model, string config, int threads, double seconds, int minIters)
+    {
         Parallelism.MaxThreads = threads;
         var (n, t, d, h) = RecurrentBench.Configs[config];
         var setup = RecurrentBench.Make(model, n, t, d, h);
@@ -31,5 +33,5 @@ internal sealed class InferCommand : ICommand
                 setup.Forward();
             }, seconds, minIters, mode: "infer");
         return 0;
-    });
+    }
 }

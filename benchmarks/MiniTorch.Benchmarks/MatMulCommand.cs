@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
-using Options = MiniTorch.Examples.CommandLine;
+using System.Runtime.Intrinsics;
+using MiniTorch.Examples;
 
 namespace MiniTorch.Benchmarks;
 
@@ -10,21 +11,27 @@ namespace MiniTorch.Benchmarks;
 /// </summary>
 internal sealed class MatMulCommand : ICommand
 {
-    public string Name => "matmul";
-
-    public string Summary => "time C = op(A)·op(B) (Gemm.Multiply) and print GFLOP/s";
-
-    public int Run(string[] args) => Commands.RunWithOptions(this, args, cl =>
+    public void AddTo(ExampleCommand root)
     {
-        int n = cl.Int("n", 1024, "matrix size (N×N times N×N unless --m/--k are given)", 1, 20000);
-        int m = cl.Int("m", n, "rows of op(A)", 1, 20000);
-        int k = cl.Int("k", n, "inner dimension", 1, 20000);
-        int threads = cl.Int("threads", Environment.ProcessorCount, "Parallelism.MaxThreads", 1, 256);
-        string dtype = cl.Choice("dtype", "float32", "element type", "float32", "float64");
-        string trans = cl.Choice("trans", "NN", "N or T for op(A) and op(B)", "NN", "NT", "TN", "TT");
-        double seconds = cl.Double("seconds", 3, "time spent measuring (after warm-up)", 0.05, 600);
-        int samples = cl.Int("samples", 31, "timed samples (each a batch of products sized to about seconds/samples)", 3, 10000);
-        if (Commands.HelpOrDone(cl, this)) return 0;
+        var command = root.Subcommand("matmul", "time C = op(A)·op(B) (Gemm.Multiply) and print GFLOP/s");
+        var nOption = command.Int("n", 1024, "matrix size (N×N times N×N unless --m/--k are given)", 1, 20000);
+        var mOption = command.Int("m", 0, "rows of op(A) (0: --n)", 0, 20000);
+        var kOption = command.Int("k", 0, "inner dimension (0: --n)", 0, 20000);
+        var threadsOption = command.Int("threads", Environment.ProcessorCount, "Parallelism.MaxThreads", 1, 256);
+        var dtypeOption = command.Choice("dtype", "float32", "element type", "float32", "float64");
+        var transOption = command.Choice("trans", "NN", "N or T for op(A) and op(B)", "NN", "NT", "TN", "TT");
+        var secondsOption = command.Double("seconds", 3, "time spent measuring (after warm-up)", 0.05, 600);
+        var samplesOption = command.Int("samples", 31, "timed samples (each a batch of products sized to about seconds/samples)", 3, 10000);
+        command.SetAction(run =>
+        {
+            int n = run.Get(nOption), m = run.Get(mOption), k = run.Get(kOption);
+            return Run(n, m == 0 ? n : m, k == 0 ? n : k, run.Get(threadsOption), run.Get(dtypeOption), run.Get(transOption),
+                run.Get(secondsOption), run.Get(samplesOption));
+        });
+    }
+
+    private static int Run(int n, int m, int k, int threads, string dtype, string trans, double seconds, int samples)
+    {
         Parallelism.MaxThreads = threads;
         bool ta = trans[0] == 'T', tb = trans[1] == 'T';
         var r = dtype == "float32"
@@ -43,7 +50,7 @@ internal sealed class MatMulCommand : ICommand
         string kernel = Gemm.KernelPath.Split(' ')[0];
         Console.WriteLine(F($"RESULT op=matmul n={n} gflops={flop / r.Median / 1e9:F1}{suffix} kernel={kernel}"));
         return 0;
-    });
+    }
 
     private static string F(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 

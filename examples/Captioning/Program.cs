@@ -10,28 +10,33 @@ using MiniTorch;
 using MiniTorch.Examples;
 using MiniTorch.Examples.Captioning;
 
-return CommandLine.Run("Captioning", "Trains CS231n's captioning RNN/LSTM on toy scenes and captions held-out scenes.", args, Main);
+var cli = new ExampleCommand("Captioning", "Trains CS231n's captioning RNN/LSTM on toy scenes and captions held-out scenes.");
+var cellOption = cli.Choice("cell", "lstm", "recurrent layer", "rnn", "lstm");
+var hiddenOption = cli.Int("hidden", 128, "hidden size H", 1, 4096);
+var wordVectorOption = cli.Int("wordvec", 64, "word vector size W", 1, 4096);
+var featureSizeOption = cli.Int("features", 64, "length of a scene's feature vector D", 1, 4096);
+var noiseOption = cli.Double("noise", 0.05, "standard deviation of the noise added to the features", 0, 10);
+var trainCountOption = cli.Int("train", 4000, "training scenes", 1);
+var valCountOption = cli.Int("val", 500, "held-out scenes", 1);
+var epochsOption = cli.Int("epochs", 20, "training epochs on the large set", 0);
+var batchSizeOption = cli.Int("batch", 50, "mini-batch size", 1);
+var lrOption = cli.Double("lr", 5e-3, "Adam learning rate", 0, 10);
+var lrDecayOption = cli.Double("lr-decay", 0.95, "learning-rate factor applied after every training epoch (the overfitting check keeps --lr constant)", 0, 1);
+var overfitCountOption = cli.Int("overfit", 50, "examples in the overfitting check, which stops once their loss is below 0.1 (0: skip it)", 0);
+var overfitEpochsOption = cli.Int("overfit-epochs", 200, "at most this many epochs for the overfitting check", 1);
+var showOption = cli.Int("show", 6, "held-out predictions to print", 0);
+return cli.Run(args, Main);
 
-static int Main(CommandLine cl)
+int Main(ExampleRun run)
 {
-    string cell = cl.Choice("cell", "lstm", "recurrent layer", "rnn", "lstm");
-    int hidden = cl.Int("hidden", 128, "hidden size H", 1, 4096);
-    int wordVector = cl.Int("wordvec", 64, "word vector size W", 1, 4096);
-    int featureSize = cl.Int("features", 64, "length of a scene's feature vector D", 1, 4096);
-    double noise = cl.Double("noise", 0.05, "standard deviation of the noise added to the features", 0, 10);
-    int trainCount = cl.Int("train", 4000, "training scenes", 1);
-    int valCount = cl.Int("val", 500, "held-out scenes", 1);
-    int epochs = cl.Int("epochs", 20, "training epochs on the large set", 0);
-    int batchSize = cl.Int("batch", 50, "mini-batch size", 1);
-    double lr = cl.Double("lr", 5e-3, "Adam learning rate", 0, 10);
-    double lrDecay = cl.Double("lr-decay", 0.95, "learning-rate factor applied after every training epoch (the overfitting check keeps --lr constant)", 0, 1);
-    int overfitCount = cl.Int("overfit", 50, "examples in the overfitting check, which stops once their loss is below 0.1 (0: skip it)", 0);
-    int overfitEpochs = cl.Int("overfit-epochs", 200, "at most this many epochs for the overfitting check", 1);
-    int show = cl.Int("show", 6, "held-out predictions to print", 0);
-    string outDir = cl.OutputDirectory("Captioning");
-    ulong seed = cl.Seed();
-    if (cl.ShowHelpIfAsked()) return 0;
-    cl.Done();
+    string cell = run.Get(cellOption);
+    int hidden = run.Get(hiddenOption), wordVector = run.Get(wordVectorOption), featureSize = run.Get(featureSizeOption);
+    double noise = run.Get(noiseOption), lr = run.Get(lrOption), lrDecay = run.Get(lrDecayOption);
+    int trainCount = run.Get(trainCountOption), valCount = run.Get(valCountOption), epochs = run.Get(epochsOption);
+    int batchSize = run.Get(batchSizeOption), overfitCount = run.Get(overfitCountOption), overfitEpochs = run.Get(overfitEpochsOption);
+    int show = run.Get(showOption);
+    string outDir = run.OutputDirectory;
+    ulong seed = run.Seed;
 
     // The toy world: its feature projection is fixed by the seed; training and held-out scenes are drawn independently.
     var world = new SceneWorld(featureSize, seed, noise);
@@ -53,7 +58,7 @@ static int Main(CommandLine cl)
         var solver = new Solver(model, lr, lrDecay: 1, Math.Min(25, n), new Rng(seed + 2));
         double loss = double.NaN;
         int batches = (n + 24) / 25;
-        TrainingProgress.Run($"overfit {n} ({cell})", overfitEpochs * batches, progress =>
+        run.Train($"overfit {n} ({cell})", overfitEpochs * batches, progress =>
         {
             while (solver.Epochs < overfitEpochs)
             {
@@ -83,7 +88,7 @@ static int Main(CommandLine cl)
         var valSteps = new List<double>();
         var valLosses = new List<double>();
         var watch = Stopwatch.StartNew();
-        TrainingProgress.Run($"train ({cell})", epochs * batches, progress =>
+        run.Train($"train ({cell})", epochs * batches, progress =>
         {
             for (int epoch = 1; epoch <= epochs; epoch++)
             {

@@ -40,21 +40,21 @@ public sealed class Corpus
         return new Corpus(text, path);
     }
 
+    /// <summary>Where the default corpus is in the repository (it is also built into the program).</summary>
+    public const string DefaultPath = "examples/CharRnn/corpus/minitorch-nn.txt";
+
     /// <summary>
-    /// The default corpus, assembled from the repository this example ships in: MiniTorch's own C# sources (the
-    /// src folder), found by walking up from the working directory or the program's folder to MiniTorch.sln.
-    /// Nothing is downloaded.
+    /// The default corpus: <see cref="DefaultPath"/>, MiniTorch's src/Nn sources (modules and optimizers, about 70 KB)
+    /// frozen as a copy, so that the README's figures do not move when the sources change. The file is built into the
+    /// program, so it works outside the repository too. Nothing is downloaded.
     /// </summary>
-    public static Corpus FromRepository()
+    /// <returns>The corpus.</returns>
+    /// <exception cref="InvalidDataException">The built-in copy is missing (a broken build).</exception>
+    public static Corpus Default()
     {
-        string root = ExamplePaths.RepositoryRoot()
-            ?? throw new FileNotFoundException("could not find the MiniTorch repository (MiniTorch.sln) to build the default corpus; pass --text PATH.");
-        string src = Path.Combine(root, "src");
-        var files = Directory.GetFiles(src, "*.cs", SearchOption.AllDirectories)
-            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}"))
-            .Order(StringComparer.Ordinal);
-        var text = new StringBuilder();
-        foreach (var f in files) text.Append(File.ReadAllText(f)).Append('\n');
-        return new Corpus(text.ToString(), $"the C# sources under {src}");
+        using var stream = typeof(Corpus).Assembly.GetManifestResourceStream("CharRnn.corpus.minitorch-nn.txt")
+            ?? throw new InvalidDataException($"CharRnn: the built-in corpus ({DefaultPath}) is missing from the program; rebuild it.");
+        using var reader = new StreamReader(stream, new UTF8Encoding(false, throwOnInvalidBytes: true));
+        return new Corpus(reader.ReadToEnd(), $"{DefaultPath} (MiniTorch's src/Nn, frozen)");
     }
 }

@@ -11,28 +11,33 @@ using MiniTorch.Nn;
 using MiniTorch.Nn.Checkpoint;
 using MiniTorch.Nn.Optim;
 
-return CommandLine.Run("CharRnn", "Trains a character-level RNN or LSTM language model (min-char-rnn) and samples from it.", args, Main);
+var cli = new ExampleCommand("CharRnn", "Trains a character-level RNN or LSTM language model (min-char-rnn) and samples from it.");
+var cellOption = cli.Choice("cell", "rnn", "recurrent layer", "rnn", "lstm");
+var textOption = cli.String("text", "", "UTF-8 text file to learn (default: the corpus committed in examples/CharRnn/corpus)");
+var hiddenOption = cli.Int("hidden", 100, "hidden size", 1, 4096);
+var seqLengthOption = cli.Int("seq-length", 25, "characters per chunk (truncated backpropagation length)", 1, 10_000);
+var lrOption = cli.Double("lr", 0.1, "Adagrad learning rate", 0, 10);
+var stepsOption = cli.Int("steps", 20000, "training steps (one chunk each)", 0);
+var sampleEveryOption = cli.Int("sample-every", 5000, "print a sample every this many steps (0: never)", 0);
+var lengthOption = cli.Int("length", 200, "characters per sample", 1);
+var temperatureOption = cli.Double("temperature", 1.0, "sampling temperature: below 1 safer, above 1 wilder", 1e-3, 100);
+var primeOption = cli.String("prime", "", "text fed to the model before sampling (default: a newline)");
+var sampleOnlyOption = cli.Flag("sample", "do not train: load --checkpoint and print a sample of --length characters");
+var checkpointOption = cli.String("checkpoint", "", "model file written after training and read by --sample (default: charrnn-CELL.safetensors in --out)");
+return cli.Run(args, Main);
 
-static int Main(CommandLine cl)
+int Main(ExampleRun run)
 {
-    string cell = cl.Choice("cell", "rnn", "recurrent layer", "rnn", "lstm");
-    string text = cl.String("text", "", "UTF-8 text file to learn (default: MiniTorch's own C# sources under src/)");
-    int hidden = cl.Int("hidden", 100, "hidden size", 1, 4096);
-    int seqLength = cl.Int("seq-length", 25, "characters per chunk (truncated backpropagation length)", 1, 10_000);
-    double lr = cl.Double("lr", 0.1, "Adagrad learning rate", 0, 10);
-    int steps = cl.Int("steps", 20000, "training steps (one chunk each)", 0);
-    int sampleEvery = cl.Int("sample-every", 5000, "print a sample every this many steps (0: never)", 0);
-    int length = cl.Int("length", 200, "characters per sample", 1);
-    double temperature = cl.Double("temperature", 1.0, "sampling temperature: below 1 safer, above 1 wilder", 1e-3, 100);
-    string prime = cl.String("prime", "", "text fed to the model before sampling (default: a newline)");
-    bool sampleOnly = cl.Flag("sample", "do not train: load --checkpoint and print a sample of --length characters");
-    string outDir = cl.OutputDirectory("CharRnn");
-    string checkpoint = cl.String("checkpoint", "", "model file written after training and read by --sample (default: charrnn-CELL.safetensors in --out)");
-    ulong seed = cl.Seed();
-    if (cl.ShowHelpIfAsked()) return 0;
-    cl.Done();
+    string cell = run.Get(cellOption), text = run.Get(textOption), prime = run.Get(primeOption), checkpoint = run.Get(checkpointOption);
+    int hidden = run.Get(hiddenOption), seqLength = run.Get(seqLengthOption), steps = run.Get(stepsOption);
+    int sampleEvery = run.Get(sampleEveryOption), length = run.Get(lengthOption);
+    double lr = run.Get(lrOption), temperature = run.Get(temperatureOption);
+    bool sampleOnly = run.Get(sampleOnlyOption);
+    string outDir = run.OutputDirectory;
+    ulong seed = run.Seed;
     if (checkpoint.Length == 0) checkpoint = Path.Combine(outDir, $"charrnn-{cell}.safetensors");
     var rng = new Rng(seed);
+    if (!sampleOnly) checkpoint = ExampleRun.CheckWritableFile(checkpoint, "--checkpoint");
 
     if (sampleOnly)
     {
@@ -42,7 +47,7 @@ static int Main(CommandLine cl)
     }
 
     // The data: every character becomes its index in the sorted vocabulary.
-    var corpus = text.Length > 0 ? Corpus.FromFile(text) : Corpus.FromRepository();
+    var corpus = text.Length > 0 ? Corpus.FromFile(text) : Corpus.Default();
     int[] data = corpus.Text.Select(corpus.Id).ToArray();
     int vocab = corpus.VocabularySize;
     if (data.Length < seqLength + 1)
@@ -61,7 +66,7 @@ static int Main(CommandLine cl)
     var state = CharState.Zero;
     int position = 0;
     var watch = Stopwatch.StartNew();
-    TrainingProgress.Run($"char-rnn ({cell})", steps, progress =>
+    run.Train($"char-rnn ({cell})", steps, progress =>
     {
         for (int step = 1; step <= steps; step++)
         {

@@ -12,21 +12,23 @@ using MiniTorch.Examples;
 using MiniTorch.Examples.LongDependency;
 using MiniTorch.Nn.Optim;
 
-return CommandLine.Run("LongDependency", "Trains a vanilla RNN and an LSTM side by side on the adding problem and measures gradient flow.", args, Main);
+var cli = new ExampleCommand("LongDependency", "Trains a vanilla RNN and an LSTM side by side on the adding problem and measures gradient flow.");
+var lengthsOption = cli.IntList("lengths", [10, 50, 100], "sequence lengths T to train on, comma-separated", 2);
+var hiddenOption = cli.Int("hidden", 32, "hidden size of both models", 1, 4096);
+var stepsOption = cli.Int("steps", 1500, "training steps per length", 0);
+var batchOption = cli.Int("batch", 32, "sequences per step", 1);
+var lrOption = cli.Double("lr", 1e-2, "Adam learning rate", 0, 10);
+var forgetBiasOption = cli.Double("forget-bias", 1, "initial bias of the LSTM's forget gate (PyTorch's initialisation gives about 0)", -100, 100);
+var evalCountOption = cli.Int("eval", 1000, "fresh sequences for the final test MSE", 1);
+return cli.Run(args, Main);
 
-static int Main(CommandLine cl)
+int Main(ExampleRun run)
 {
-    int[] lengths = cl.IntList("lengths", "10,50,100", "sequence lengths T to train on, comma-separated", 2);
-    int hidden = cl.Int("hidden", 32, "hidden size of both models", 1, 4096);
-    int steps = cl.Int("steps", 1500, "training steps per length", 0);
-    int batch = cl.Int("batch", 32, "sequences per step", 1);
-    double lr = cl.Double("lr", 1e-2, "Adam learning rate", 0, 10);
-    double forgetBias = cl.Double("forget-bias", 1, "initial bias of the LSTM's forget gate (PyTorch's initialisation gives about 0)", -100, 100);
-    int evalCount = cl.Int("eval", 1000, "fresh sequences for the final test MSE", 1);
-    string outDir = cl.OutputDirectory("LongDependency");
-    ulong seed = cl.Seed();
-    if (cl.ShowHelpIfAsked()) return 0;
-    cl.Done();
+    int[] lengths = run.Get(lengthsOption);
+    int hidden = run.Get(hiddenOption), steps = run.Get(stepsOption), batch = run.Get(batchOption), evalCount = run.Get(evalCountOption);
+    double lr = run.Get(lrOption), forgetBias = run.Get(forgetBiasOption);
+    string outDir = run.OutputDirectory;
+    ulong seed = run.Seed;
     string[] cells = ["rnn", "lstm"];
     AddingModel NewModel(string cell) => new(cell, hidden, new Rng(seed + 1), forgetBias);
 
@@ -55,7 +57,7 @@ static int Main(CommandLine cl)
         var curves = cells.Select(_ => new List<double>()).ToArray();
         var dataRng = new Rng(seed + (ulong)length);
         var watch = Stopwatch.StartNew();
-        TrainingProgress.Run($"T = {length}", steps, progress =>
+        run.Train($"T = {length}", steps, progress =>
         {
             for (int step = 1; step <= steps; step++)
             {

@@ -13,25 +13,28 @@ using MiniTorch.Autograd;
 using MiniTorch.Examples;
 using MiniTorch.Examples.Translation;
 
-return CommandLine.Run("Translation", "Trains an LSTM encoder-decoder with attention to translate free-form dates to ISO 8601.", args, Main);
+var cli = new ExampleCommand("Translation", "Trains an LSTM encoder-decoder with attention to translate free-form dates to ISO 8601.");
+var hiddenOption = cli.Int("hidden", 64, "hidden size H of the encoder and decoder LSTMs", 1, 4096);
+var embeddingOption = cli.Int("embedding", 32, "size of the character vectors", 1, 4096);
+var trainCountOption = cli.Int("train", 12000, "training pairs", 1);
+var valCountOption = cli.Int("val", 1000, "held-out pairs (dates never seen in training)", 1);
+var epochsOption = cli.Int("epochs", 4, "training epochs", 0);
+var batchSizeOption = cli.Int("batch", 64, "mini-batch size", 1);
+var lrOption = cli.Double("lr", 1e-2, "Adam learning rate", 0, 10);
+var lrDecayOption = cli.Double("lr-decay", 0.7, "learning-rate factor applied after every epoch", 0, 1);
+var beamOption = cli.Int("beam", 3, "beam width for beam-search decoding (1: greedy)", 1, 64);
+var showOption = cli.Int("show", 6, "held-out translations to print", 0);
+var heatmapsOption = cli.Int("heatmaps", 3, "held-out translations whose attention is drawn", 0, 12);
+return cli.Run(args, Main);
 
-static int Main(CommandLine cl)
+int Main(ExampleRun run)
 {
-    int hidden = cl.Int("hidden", 64, "hidden size H of the encoder and decoder LSTMs", 1, 4096);
-    int embedding = cl.Int("embedding", 32, "size of the character vectors", 1, 4096);
-    int trainCount = cl.Int("train", 12000, "training pairs", 1);
-    int valCount = cl.Int("val", 1000, "held-out pairs (dates never seen in training)", 1);
-    int epochs = cl.Int("epochs", 4, "training epochs", 0);
-    int batchSize = cl.Int("batch", 64, "mini-batch size", 1);
-    double lr = cl.Double("lr", 1e-2, "Adam learning rate", 0, 10);
-    double lrDecay = cl.Double("lr-decay", 0.7, "learning-rate factor applied after every epoch", 0, 1);
-    int beam = cl.Int("beam", 3, "beam width for beam-search decoding (1: greedy)", 1, 64);
-    int show = cl.Int("show", 6, "held-out translations to print", 0);
-    int heatmaps = cl.Int("heatmaps", 3, "held-out translations whose attention is drawn", 0, 12);
-    string outDir = cl.OutputDirectory("Translation");
-    ulong seed = cl.Seed();
-    if (cl.ShowHelpIfAsked()) return 0;
-    cl.Done();
+    int hidden = run.Get(hiddenOption), embedding = run.Get(embeddingOption), trainCount = run.Get(trainCountOption);
+    int valCount = run.Get(valCountOption), epochs = run.Get(epochsOption), batchSize = run.Get(batchSizeOption);
+    double lr = run.Get(lrOption), lrDecay = run.Get(lrDecayOption);
+    int beam = run.Get(beamOption), show = run.Get(showOption), heatmaps = run.Get(heatmapsOption);
+    string outDir = run.OutputDirectory;
+    ulong seed = run.Seed;
 
     var watch = Stopwatch.StartNew();
     var (trainDays, heldOutDays) = Dates.SplitDays(Math.Min(3000, Math.Max(1, valCount)), new Rng(seed));
@@ -47,7 +50,7 @@ static int Main(CommandLine cl)
     var valSteps = new List<double>();
     var valLosses = new List<double>();
     int batches = trainer.BatchesPerEpoch(trainCount);
-    TrainingProgress.Run("train", epochs * batches, progress =>
+    run.Train("train", epochs * batches, progress =>
     {
         for (int epoch = 1; epoch <= epochs; epoch++)
         {

@@ -36,11 +36,20 @@ public class CorpusTests
         finally { Directory.Delete(dir, recursive: true); }
     }
 
+    /// <summary>
+    /// The default corpus is the committed file, byte for byte, built into the program. The README's CharRnn figures
+    /// were measured on this exact text: if you change the file, re-measure them and update the hash here.
+    /// </summary>
     [Fact]
-    public void DefaultCorpusIsTheRepositorysSources()
+    public void DefaultCorpusIsTheCommittedFrozenFile()
     {
-        var corpus = Corpus.FromRepository();
-        Assert.Contains("namespace MiniTorch", corpus.Text);
-        Assert.True(corpus.Text.Length > 10_000);
+        var corpus = Corpus.Default();
+        string root = ExamplePaths.RepositoryRoot() ?? throw new InvalidOperationException("tests run inside the repository");
+        byte[] file = File.ReadAllBytes(Path.Combine(root, Corpus.DefaultPath));
+        Assert.Equal(Encoding.UTF8.GetString(file), corpus.Text);
+        Assert.Equal("c9d83772c0c2cdcd6c40286162a46f09f3bfd3adabdcbb14784bf5fcb517f841",
+            Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(file)));
+        Assert.Contains("namespace MiniTorch.Nn", corpus.Text);
+        Assert.InRange(corpus.Text.Length, 20_000, 100_000);
     }
 }
