@@ -14,7 +14,7 @@ return CommandLine.Run("Captioning", "Trains CS231n's captioning RNN/LSTM on toy
 
 static int Main(CommandLine cl)
 {
-    string cell = cl.Choice("cell", "lstm", "recurrent layer", "rnn", "lstm");
+    string cell = cl.Choice("cell", "lstm", "recurrent layer", "rnn", "lstm", "gru");
     int hidden = cl.Int("hidden", 128, "hidden size H", 1, 4096);
     int wordVector = cl.Int("wordvec", 64, "word vector size W", 1, 4096);
     int featureSize = cl.Int("features", 64, "length of a scene's feature vector D", 1, 4096);

@@ -10,9 +10,9 @@ public class ReadmeExampleTests
     public void LstmExample()
     {
         var rng = new Rng(42);
-        var lstm = new Lstm<double>(inputSize: 3, hiddenSize: 5, rng);     // Wx (3, 20), Wh (5, 20), b (20,); gates i, f, o, g
+        var lstm = new Lstm<double>(inputSize: 3, hiddenSize: 5, rng);     // Wx_l0 (3, 20), Wh_l0 (5, 20), b_l0 (20,); gates i, f, o, g
         var x = rng.Normal<double>([2, 4, 3]).RequiresGrad();              // (N, T, D)
-        var (h, hT, cT) = lstm.Forward(x);                                 // h (N, T, H); h0 = c0 = 0 by default
+        var (h, hT, cT) = lstm.Forward(x);                                 // h (N, T, H), hT and cT (1, N, H); h0 = c0 = 0
         var dh = rng.Normal<double>([2, 4, 5]);
         var loss = (h * dh.AsVariable()).Sum();                            // L = Σ h ⊙ dh
         loss.Backward();
@@ -23,8 +23,8 @@ public class ReadmeExampleTests
         var grads = Cs231n.LstmBackward(dh, cache);
         double err = GradCheck.ScaledError(grads.DWx.AsSpan(), dWx.AsSpan()); // max|a-b| / max|a|, ~1e-16
 
-        Assert.Equal("(2, 5)", hT.Data.ShapeString);
-        Assert.Equal("(2, 5)", cT.Data.ShapeString);
+        Assert.Equal("(1, 2, 5)", hT.Data.ShapeString);
+        Assert.Equal("(1, 2, 5)", cT.Data.ShapeString);
         Assert.True(err < 1e-12, $"scaled error {err}");
         Assert.Contains(dWx.AsSpan().ToArray(), v => v != 0);
     }
