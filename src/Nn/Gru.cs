@@ -4,7 +4,7 @@ using static MiniTorch.Signature;
 namespace MiniTorch.Nn;
 
 /// <summary>
-/// One GRU step (PyTorch's <c>nn.GRUCell</c>: its equations and gate order r, z, n), composed of tape ops only, in the
+/// One GRU step (PyTorch's <c>nn.GRUCell</c>: its equations and gate order r, z, n), composed of differentiable ops only, in the
 /// seed's layout Wx (D, 3H), Wh (H, 3H) with two biases bx, bh (3H,), registered as "Wx", "Wh", "bx", "bh". With
 /// gx = x·Wx + bx and gh = h·Wh + bh split with Narrow into r, z, n blocks:
 /// r = σ(gx_r + gh_r), z = σ(gx_z + gh_z), n = tanh(gx_n + r ⊙ gh_n), h' = (1 - z) ⊙ n + z ⊙ h.
@@ -44,8 +44,8 @@ public sealed class GruCell<T> : RecurrentBase<T> where T : unmanaged, IFloating
     /// One step from gx = x·Wx + bx (N, 3H): the recurrence gh = bh + h·Wh (one AddMatMul; just bh when h is missing,
     /// i.e. zero), then <see cref="Gates"/>.
     /// </summary>
-    internal static Variable<T> Step(Variable<T> gx, Variable<T>? h, Variable<T> wh, Variable<T> bh, Tensor<T>? whT = null) =>
-        Gates(gx, h is null ? bh : Ops.AddMatMul(bh, h, wh, whT), h);
+    internal static Variable<T> Step(Variable<T> gx, Variable<T>? h, Variable<T> wh, Variable<T> bh) =>
+        Gates(gx, h is null ? bh : Ops.AddMatMul(bh, h, wh), h);
 
     /// <summary>
     /// The GRU's pointwise gate math: from gx (N, 3H) and gh (N, 3H, or (3H,) when h is zero), r = σ(gx_r + gh_r),
@@ -63,7 +63,7 @@ public sealed class GruCell<T> : RecurrentBase<T> where T : unmanaged, IFloating
 }
 
 /// <summary>
-/// A GRU over a whole sequence (PyTorch's <c>nn.GRU</c> with batch_first, in the seed's layout), composed of tape ops
+/// A GRU over a whole sequence (PyTorch's <c>nn.GRU</c> with batch_first, in the seed's layout), composed of differentiable ops
 /// only, with the options of <see cref="RecurrentLayer{T}"/> (stacked layers, bidirectional, dropout between layers,
 /// per-sequence lengths). The input projection gx = x·Wx + bx of all T steps is one matrix multiply; each step computes
 /// gh = bh + h_{t-1}·Wh (one AddMatMul) and applies <see cref="GruCell{T}"/>'s gate equations. Parameters
@@ -116,6 +116,6 @@ public sealed class Gru<T> : RecurrentLayer<T> where T : unmanaged, IFloatingPoi
 
     private protected override int StateCount => 1;
 
-    private protected override Variable<T>[] Step(Variable<T> xw, Variable<T>?[] state, RecurrentWeights<T> w, Tensor<T>? whT) =>
-        [GruCell<T>.Step(xw, state[0], w.Wh, w.Bh!, whT)];
+    private protected override Variable<T>[] Step(Variable<T> xw, Variable<T>?[] state, RecurrentWeights<T> w) =>
+        [GruCell<T>.Step(xw, state[0], w.Wh, w.Bh!)];
 }

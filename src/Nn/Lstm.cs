@@ -4,7 +4,7 @@ using static MiniTorch.Signature;
 namespace MiniTorch.Nn;
 
 /// <summary>
-/// One LSTM step (PyTorch's <c>nn.LSTMCell</c>), composed of tape ops only. a = x·Wx + h·Wh + b (N, 4H) is split with
+/// One LSTM step (PyTorch's <c>nn.LSTMCell</c>), composed of differentiable ops only. a = x·Wx + h·Wh + b (N, 4H) is split with
 /// Narrow into the seed's gate order i, f, o, g: i = σ(a_i), f = σ(a_f), o = σ(a_o), g = tanh(a_g);
 /// c' = f ⊙ c + i ⊙ g; h' = o ⊙ tanh(c'). Wx (D, 4H), Wh (H, 4H), b (4H,) as in the seed (see
 /// <see cref="RecurrentBase{T}"/> for the layout and the initialisation U(-1/√H, 1/√H)). The hand-derived counterpart
@@ -38,8 +38,8 @@ public sealed class LstmCell<T> : RecurrentBase<T> where T : unmanaged, IFloatin
     /// One step from xw = x·Wx + b (N, 4H): a = xw + h·Wh (one AddMatMul; skipped when h is missing, i.e. zero), then
     /// <see cref="Gates"/>.
     /// </summary>
-    internal static (Variable<T> H, Variable<T> C) Step(Variable<T> xw, Variable<T>? h, Variable<T>? c, Variable<T> wh, Tensor<T>? whT = null) =>
-        Gates(h is null ? xw : Ops.AddMatMul(xw, h, wh, whT), c);
+    internal static (Variable<T> H, Variable<T> C) Step(Variable<T> xw, Variable<T>? h, Variable<T>? c, Variable<T> wh) =>
+        Gates(h is null ? xw : Ops.AddMatMul(xw, h, wh), c);
 
     /// <summary>
     /// The LSTM's pointwise gate math from the pre-activation a (N, 4H), gates i, f, o, g: c' = f ⊙ c + i ⊙ g
@@ -55,7 +55,7 @@ public sealed class LstmCell<T> : RecurrentBase<T> where T : unmanaged, IFloatin
 
 /// <summary>
 /// An LSTM over a whole sequence (PyTorch's <c>nn.LSTM</c> with batch_first, but the seed's layout and gate order
-/// i, f, o, g), composed of tape ops only, with the options of <see cref="RecurrentLayer{T}"/> (stacked layers,
+/// i, f, o, g), composed of differentiable ops only, with the options of <see cref="RecurrentLayer{T}"/> (stacked layers,
 /// bidirectional, dropout between layers, per-sequence lengths). The input projection of all T steps is one matrix
 /// multiply; each step adds h_{t-1}·Wh and applies <see cref="LstmCell{T}"/>'s gate equations. Parameters
 /// "Wx_l{k}{s}", "Wh_l{k}{s}", "b_l{k}{s}" (see <see cref="RecurrentBase{T}"/>); the hand-derived counterpart of one
@@ -103,9 +103,9 @@ public sealed class Lstm<T> : RecurrentLayer<T> where T : unmanaged, IFloatingPo
 
     private protected override int StateCount => 2;
 
-    private protected override Variable<T>[] Step(Variable<T> xw, Variable<T>?[] state, RecurrentWeights<T> w, Tensor<T>? whT)
+    private protected override Variable<T>[] Step(Variable<T> xw, Variable<T>?[] state, RecurrentWeights<T> w)
     {
-        var (h, c) = LstmCell<T>.Step(xw, state[0], state[1], w.Wh, whT);
+        var (h, c) = LstmCell<T>.Step(xw, state[0], state[1], w.Wh);
         return [h, c];
     }
 }

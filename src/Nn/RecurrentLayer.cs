@@ -87,7 +87,7 @@ public abstract class RecurrentLayer<T> : RecurrentBase<T>, IRecurrentLayer<T> w
     /// One step of the cell: from xw = x_t·Wx + b (N, G·H) and the previous states (null entries: zero) to the next
     /// states, hidden state first.
     /// </summary>
-    private protected abstract Variable<T>[] Step(Variable<T> xw, Variable<T>?[] state, RecurrentWeights<T> w, Tensor<T>? whT);
+    private protected abstract Variable<T>[] Step(Variable<T> xw, Variable<T>?[] state, RecurrentWeights<T> w);
 
     /// <summary>
     /// Runs the layer over x (N, T, D) through the common contract (the typed <c>Forward</c> of <see cref="Rnn{T}"/>,
@@ -147,14 +147,13 @@ public abstract class RecurrentLayer<T> : RecurrentBase<T>, IRecurrentLayer<T> w
                 var xw = Ops.AddMatMul(w.B, input, w.Wx); // (T, N, G·H)
                 bool reorder = dir == 1 && lens is not null;
                 if (reorder) xw = Reverse(xw, lens!, steps, n, timeMajor: true);
-                var whT = GradMode.IsEnabled && steps > 1 ? w.Wh.Data.Transpose() : null; // Whᵀ once, for every step's backward
                 var state = new Variable<T>?[StateCount];
                 for (int k = 0; k < StateCount; k++) state[k] = initial[k][r];
                 var hs = new Variable<T>[steps];
                 for (int s = 0; s < steps; s++)
                 {
                     int t = dir == 1 && lens is null ? steps - 1 - s : s;
-                    var next = Step(xw.Select(0, t), state, w, whT);
+                    var next = Step(xw.Select(0, t), state, w);
                     if (s >= minLen)
                     {
                         // Sequences past their length output zero and keep their state: m ⊙ next + (1 - m) ⊙ state.

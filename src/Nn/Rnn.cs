@@ -4,7 +4,7 @@ using static MiniTorch.Signature;
 namespace MiniTorch.Nn;
 
 /// <summary>
-/// One step of a vanilla tanh RNN (PyTorch's <c>nn.RNNCell</c>), composed of tape ops only:
+/// One step of a vanilla tanh RNN (PyTorch's <c>nn.RNNCell</c>), composed of differentiable ops only:
 /// h' = tanh(x·Wx + h·Wh + b), with Wx (D, H), Wh (H, H), b (H,) in the seed's layout, registered as "Wx", "Wh", "b"
 /// (see <see cref="RecurrentBase{T}"/> for the layout and the initialisation U(-1/√H, 1/√H)). The hand-derived
 /// counterpart is <c>MiniTorch.Reference.Cs231n.RnnStepForward</c>.
@@ -33,15 +33,15 @@ public sealed class RnnCell<T> : RecurrentBase<T> where T : unmanaged, IFloating
     }
 
     /// <summary>One step from xw = x·Wx + b: the recurrence (one AddMatMul; skipped when h is missing, i.e. zero), then <see cref="Gates"/>.</summary>
-    internal static Variable<T> Step(Variable<T> xw, Variable<T>? h, Variable<T> wh, Tensor<T>? whT = null) =>
-        Gates(h is null ? xw : Ops.AddMatMul(xw, h, wh, whT));
+    internal static Variable<T> Step(Variable<T> xw, Variable<T>? h, Variable<T> wh) =>
+        Gates(h is null ? xw : Ops.AddMatMul(xw, h, wh));
 
     /// <summary>The RNN's pointwise gate math: h' = tanh(a) for the pre-activation a = x·Wx + b + h·Wh (N, H).</summary>
     internal static Variable<T> Gates(Variable<T> a) => a.Tanh();
 }
 
 /// <summary>
-/// A vanilla tanh RNN over a whole sequence (PyTorch's <c>nn.RNN</c> with batch_first), composed of tape ops only:
+/// A vanilla tanh RNN over a whole sequence (PyTorch's <c>nn.RNN</c> with batch_first), composed of differentiable ops only:
 /// h_t = tanh(x_t·Wx + h_{t-1}·Wh + b) per layer and direction, with the options of <see cref="RecurrentLayer{T}"/>
 /// (stacked layers, bidirectional, dropout between layers, per-sequence lengths). The input projection of all T steps
 /// is one matrix multiply; each step then adds h_{t-1}·Wh. Parameters "Wx_l{k}{s}", "Wh_l{k}{s}", "b_l{k}{s}" (see
@@ -88,6 +88,6 @@ public sealed class Rnn<T> : RecurrentLayer<T> where T : unmanaged, IFloatingPoi
 
     private protected override int StateCount => 1;
 
-    private protected override Variable<T>[] Step(Variable<T> xw, Variable<T>?[] state, RecurrentWeights<T> w, Tensor<T>? whT) =>
-        [RnnCell<T>.Step(xw, state[0], w.Wh, whT)];
+    private protected override Variable<T>[] Step(Variable<T> xw, Variable<T>?[] state, RecurrentWeights<T> w) =>
+        [RnnCell<T>.Step(xw, state[0], w.Wh)];
 }
