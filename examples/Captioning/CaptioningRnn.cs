@@ -10,7 +10,7 @@ namespace MiniTorch.Examples.Captioning;
 /// <code>
 /// h0     = features·W_proj + b_proj              (Linear, "proj")
 /// x      = W_embed[captions_in]                  (Embedding, "embed")
-/// h      = rnn(x, h0)  or  lstm(x, h0)           (Rnn or Lstm, "rnn" or "lstm")
+/// h      = recurrent(x, h0)                      (Rnn, Lstm or Gru: any IRecurrentLayer; "rnn", "lstm" or "gru")
 /// scores = h·W_vocab + b_vocab                   (TemporalAffine, "vocab")
 /// loss   = temporal softmax loss(scores, captions_out, mask = captions_out != NULL)
 /// </code>
@@ -19,15 +19,12 @@ namespace MiniTorch.Examples.Captioning;
 /// </summary>
 public sealed class CaptioningRnn<T> : Module<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private readonly Rnn<T>? _rnn;
-    private readonly Lstm<T>? _lstm;
-
     /// <summary>Creates the model and draws its parameters from <paramref name="rng"/>.</summary>
     /// <param name="vocabularySize">V, the number of words including NULL, START and END.</param>
     /// <param name="featureSize">D, the length of an image's feature vector.</param>
     /// <param name="wordVectorSize">W, the size of a word vector.</param>
     /// <param name="hiddenSize">H, the recurrent layer's hidden size.</param>
-    /// <param name="cell">"rnn" or "lstm".</param>
+    /// <param name="cell">"rnn", "lstm" or "gru": the recurrent layer's kind.</param>
     /// <param name="rng">Source of the initial values.</param>
     /// <param name="nullId">The padding word, masked out of the loss.</param>
     /// <param name="startId">The word every caption starts with.</param>
@@ -41,9 +38,14 @@ public sealed class CaptioningRnn<T> : Module<T> where T : unmanaged, IFloatingP
         (NullId, StartId, EndId, Cell) = (nullId, startId, endId, cell);
         Projection = RegisterModule("proj", new Linear<T>(featureSize, hiddenSize, rng));
         Embed = RegisterModule("embed", new Embedding<T>(vocabularySize, wordVectorSize, rng));
-        if (cell == "rnn") _rnn = RegisterModule("rnn", new Rnn<T>(wordVectorSize, hiddenSize, rng));
-        else if (cell == "lstm") _lstm = RegisterModule("lstm", new Lstm<T>(wordVectorSize, hiddenSize, rng));
-        else throw new ArgumentException($"CaptioningRnn: cell must be 'rnn' or 'lstm', got '{cell}'.", nameof(cell));
+        RecurrentLayer<T> layer = cell switch
+        {
+            "rnn" => new Rnn<T>(wordVectorSize, hiddenSize, rng),
+            "lstm" => new Lstm<T>(wordVectorSize, hiddenSize, rng),
+            "gru" => new Gru<T>(wordVectorSize, hiddenSize, rng),
+            _ => throw new ArgumentException($"CaptioningRnn: cell must be 'rnn', 'lstm' or 'gru', got '{cell}'.", nameof(cell)),
+        };
+        Recurrent = RegisterModule(cell, layer);
         Vocab = RegisterModule("vocab", new TemporalAffine<T>(hiddenSize, vocabularySize, rng));
     }
 
@@ -51,11 +53,11 @@ public sealed class CaptioningRnn<T> : Module<T> where T : unmanaged, IFloatingP
     public Linear<T> Projection { get; }
     /// <summary>Word vectors, (V, W).</summary>
     public Embedding<T> Embed { get; }
-    /// <summary>The recurrent layer (an <see cref="Rnn{T}"/> or an <see cref="Lstm{T}"/>).</summary>
-    public RecurrentBase<T> Recurrent => (RecurrentBase<T>?)_rnn ?? _lstm!;
+    /// <summary>The recurrent layer (an <see cref="Rnn{T}"/>, <see cref="Lstm{T}"/> or <see cref="Gru{T}"/>), used only through <see cref="IRecurrentLayer{T}"/>.</summary>
+    public IRecurrentLayer<T> Recurrent { get; }
     /// <summary>Hidden state to word scores, (H, V) weight and (V,) bias.</summary>
     public TemporalAffine<T> Vocab { get; }
-    /// <summary>"rnn" or "lstm".</summary>
+    /// <summary>"rnn", "lstm" or "gru".</summary>
     public string Cell { get; }
     /// <summary>The padding word.</summary>
     public int NullId { get; }
@@ -92,7 +94,7 @@ public sealed class CaptioningRnn<T> : Module<T> where T : unmanaged, IFloatingP
     {
         var h0 = Projection.Forward(features);    // (N, H)
         var x = Embed.Forward(captionsIn);        // (N, T, W)
-        var h = _lstm is not null ? _lstm.Forward(x, h0).Output : _rnn!.Forward(x, h0).Output; // (N, T, H)
+        var h = Recurrent.Forward(x, new RecurrentState<T>(h0)).Output; // (N, T, H); an LSTM's c0 = 0
         return Vocab.Forward(h);                  // (N, T, V)
     }
 
@@ -111,14 +113,11 @@ public sealed class CaptioningRnn<T> : Module<T> where T : unmanaged, IFloatingP
         var captions = Tensor.Full(NullId, n, maxLength);
         var words = Tensor.Full(StartId, n, 1);
         var finished = new bool[n];
-        var h = Projection.Forward(features.AsVariable());
-        Variable<T>? c = null;
+        var state = new RecurrentState<T>(Projection.Forward(features.AsVariable()));
         for (int t = 0; t < maxLength && finished.Contains(false); t++)
         {
             var x = Embed.Forward(words);                                     // (N, 1, W)
-            Variable<T> output;
-            if (_lstm is not null) (output, h, c) = _lstm.Forward(x, h, c);
-            else (output, h) = _rnn!.Forward(x, h);
+            (var output, state) = Recurrent.Forward(x, state);
             var next = Vocab.Forward(output).Data.Reshape(n, -1).ArgMax(1); // (N,) most likely next words
             for (int i = 0; i < n; i++)
             {

@@ -40,8 +40,8 @@ public sealed class AddingModel : Module<float>
     /// <summary>The prediction (N, 1) for sequences <paramref name="x"/> (N, T, 2), from the final hidden state.</summary>
     public Variable<float> Forward(Variable<float> x)
     {
-        var last = _lstm is not null ? _lstm.Forward(x).HN : _rnn!.Forward(x).HN;
-        return _readout.Forward(last);
+        var last = _lstm is not null ? _lstm.Forward(x).HN : _rnn!.Forward(x).HN; // (1, N, H): one layer, one direction
+        return _readout.Forward(last.Select(0, 0));
     }
 
     /// <summary>The mean squared error of the predictions for <paramref name="x"/> against <paramref name="y"/> (N, 1).</summary>
@@ -63,10 +63,10 @@ public sealed class AddingModel : Module<float>
             var xt = x.Narrow(1, t, 1).AsVariable();  // (N, 1, 2): step t alone
             if (_lstm is not null) (_, h, c) = _lstm.Forward(xt, h, c);
             else (_, h) = _rnn!.Forward(xt, h);
-            probes[t] = Tensor.Zeros<float>(n, HiddenSize).RequiresGrad($"z{t + 1}");
+            probes[t] = Tensor.Zeros<float>(1, n, HiddenSize).RequiresGrad($"z{t + 1}"); // h is (1, N, H)
             h = h + probes[t];
         }
-        var loss = (_readout.Forward(h!) - y.AsVariable()).Square().Mean();
+        var loss = (_readout.Forward(h!.Select(0, 0)) - y.AsVariable()).Square().Mean();
         loss.Backward();
         ZeroGrad(); // the parameters' gradients from this probe pass are not used
         return probes.Select(z => Math.Sqrt(z.Grad!.AsSpan().ToArray().Sum(g => (double)g * g))).ToArray();

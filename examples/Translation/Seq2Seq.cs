@@ -132,7 +132,7 @@ public sealed class Seq2Seq<T> : Module<T> where T : unmanaged, IFloatingPointIe
     /// Decodes the target words <paramref name="inputs"/> (N, T) given the encoder's <paramref name="encoded"/>, from
     /// the decoder state (<paramref name="h"/>, <paramref name="c"/>) (the encoder's last state and zero by default).
     /// </summary>
-    /// <returns>Logits (N, T, V), the attention weights α (N, T, S), and the decoder's final state.</returns>
+    /// <returns>Logits (N, T, V), the attention weights α (N, T, S), and the decoder's final state h, c (N, H).</returns>
     public (Variable<T> Logits, Variable<T> Attention, Variable<T> H, Variable<T> C) Decode(Encoded encoded, Tensor<int> inputs,
         Variable<T>? h = null, Variable<T>? c = null)
     {
@@ -143,7 +143,7 @@ public sealed class Seq2Seq<T> : Module<T> where T : unmanaged, IFloatingPointIe
         var alpha = scores.Softmax();
         var context = alpha.MatMul(encoded.Outputs);                                            // (N, T, H)
         var attentional = Combine.Forward(Ops.Concat([context, d], 2)).Tanh();                  // (N, T, H)
-        return (Output.Forward(attentional), alpha, hN, cN);
+        return (Output.Forward(attentional), alpha, hN.Select(0, 0), cN.Select(0, 0)); // one layer: (1, N, H) -> (N, H)
     }
 
     /// <summary>

@@ -153,6 +153,32 @@ public static class Ops
     public static Variable<T> IndexSelect<T>(this Variable<T> x, int axis, Tensor<int> indices) where T : unmanaged, IFloatingPointIeee754<T> => new IndexSelect<T>(axis, indices).Apply(x);
 
     /// <summary>
+    /// Inverted dropout (<c>torch.nn.functional.dropout</c>): in training mode each element is zeroed with probability
+    /// <paramref name="p"/> and the kept ones are scaled by 1/(1 - p), so the expected value is unchanged; the mask is
+    /// drawn from <paramref name="rng"/> (one uniform per element, in row-major order). Composed as x ⊙ mask, so the
+    /// gradient is the upstream gradient ⊙ the same mask. Not training, or p = 0: x itself.
+    /// </summary>
+    /// <param name="x">The input.</param>
+    /// <param name="p">The drop probability, in [0, 1).</param>
+    /// <param name="rng">Source of the mask.</param>
+    /// <param name="training">Whether to drop (false: return <paramref name="x"/>).</param>
+    /// <returns>x with elements dropped and the rest scaled, or x.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="x"/> or <paramref name="rng"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="p"/> is outside [0, 1).</exception>
+    public static Variable<T> Dropout<T>(Variable<T> x, double p, Rng rng, bool training = true) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(rng);
+        if (!(p >= 0 && p < 1)) throw new ArgumentOutOfRangeException(nameof(p), $"Dropout: p must be in [0, 1), got {p}.");
+        if (!training || p == 0) return x;
+        var mask = new Tensor<T>(x.Data.ShapeArray);
+        T scale = T.CreateChecked(1 / (1 - p));
+        var span = mask.AsSpan();
+        for (int i = 0; i < span.Length; i++) span[i] = rng.NextDouble() >= p ? scale : T.Zero;
+        return x * mask.AsVariable();
+    }
+
+    /// <summary>
     /// <c>torch.gather</c>: values picked along <paramref name="axis"/> by <paramref name="index"/> (the input's rank,
     /// sizes at most the input's on the other axes); the result has the index's shape. Backward scatter-adds, so a
     /// position picked twice gets both gradients.

@@ -78,7 +78,7 @@ public class AddingProblemTests
     public void ForgetBiasSetsOnlyTheForgetGateBlock()
     {
         var model = new AddingModel("lstm", 3, new Rng(0), forgetBias: 2.5);
-        var b = model.NamedParameters().Single(p => p.Name == "lstm.b").Parameter.Data.ToArray();
+        var b = model.NamedParameters().Single(p => p.Name == "lstm.b_l0").Parameter.Data.ToArray();
         Assert.All(b[3..6], v => Assert.Equal(2.5f, v));               // gates i, f, o, g: f is the second block
         Assert.All(b[..3].Concat(b[6..]), v => Assert.InRange(v, -1 / MathF.Sqrt(3), 1 / MathF.Sqrt(3)));
     }

@@ -28,10 +28,11 @@ public class CaptioningRnnTests
             names.Add(name);
         }
         string prefix = cell;
-        Assert.Equal(["proj.weight", "proj.bias", "embed.weight", $"{prefix}.Wx", $"{prefix}.Wh", $"{prefix}.b", "vocab.weight", "vocab.bias"], names);
+        Assert.Equal(["proj.weight", "proj.bias", "embed.weight", $"{prefix}.Wx_l0", $"{prefix}.Wh_l0", $"{prefix}.b_l0", "vocab.weight", "vocab.bias"], names);
         int g = cell == "lstm" ? 4 : 1;
         Assert.Equal([d, h], model.Projection.Weight.Data.ShapeArray);
-        Assert.Equal([w, g * h], model.Recurrent.Wx.Data.ShapeArray);
+        Assert.Equal([w, g * h], model.NamedParameters().Single(p => p.Name == $"{prefix}.Wx_l0").Parameter.Data.ShapeArray);
+        Assert.Equal((w, h, 1, false), (model.Recurrent.InputSize, model.Recurrent.HiddenSize, model.Recurrent.NumLayers, model.Recurrent.Bidirectional));
         Assert.Equal([h, v], model.Vocab.Weight.Data.ShapeArray);
 
         var features = Tensor.Linspace<double>(featureLow, featureHigh, n * d).Reshape(n, d).AsVariable();
@@ -64,6 +65,7 @@ public class CaptioningRnnTests
     [Theory]
     [InlineData("rnn", 1UL)]
     [InlineData("lstm", 2UL)]
+    [InlineData("gru", 8UL)]
     public void FeatureGradientMatchesCentralDifferences(string cell, ulong seed)
     {
         var (model, features, captions) = Small(cell, seed);
@@ -77,6 +79,7 @@ public class CaptioningRnnTests
     [Theory]
     [InlineData("rnn", 3UL)]
     [InlineData("lstm", 4UL)]
+    [InlineData("gru", 9UL)]
     public void ParameterGradientsMatchCentralDifferences(string cell, ulong seed)
     {
         var (model, features, captions) = Small(cell, seed);
@@ -111,6 +114,7 @@ public class CaptioningRnnTests
     [Theory]
     [InlineData("rnn", 6UL)]
     [InlineData("lstm", 7UL)]
+    [InlineData("gru", 10UL)]
     public void GreedySampleIsTheArgmaxOfTeacherForcedScores(string cell, ulong seed)
     {
         // Step-by-step decoding must agree with the sequence forward: feeding START and the sampled words back in one
@@ -150,7 +154,7 @@ public class CaptioningRnnTests
     [Fact]
     public void BadArgumentsAreRejected()
     {
-        Assert.Throws<ArgumentException>(() => new CaptioningRnn<double>(V, D, W, H, "gru", new Rng(0)));
+        Assert.Throws<ArgumentException>(() => new CaptioningRnn<double>(V, D, W, H, "transformer", new Rng(0)));
         Assert.Throws<ArgumentOutOfRangeException>(() => new CaptioningRnn<double>(V, D, W, H, "rnn", new Rng(0), endId: V));
         var (model, features, captions) = Small("rnn", 8);
         var e = Assert.Throws<ArgumentException>(() => model.Loss(features.Narrow(0, 0, 2).AsVariable(), captions));

@@ -96,6 +96,19 @@ public class GoldenTests
                 var g = Cs231n.LstmBackward(c.Up("dh"), cache);
                 return (new() { ["h"] = h }, new() { ["dx"] = g.Dx, ["dh0"] = g.Dh0, ["dWx"] = g.DWx, ["dWh"] = g.DWh, ["db"] = g.Db });
             }
+            case "gru_step":
+            {
+                var (nextH, cache) = Cs231n.GruStepForward(c.In("x"), c.In("prev_h"), c.In("Wx"), c.In("Wh"), c.In("bx"), c.In("bh"));
+                var g = Cs231n.GruStepBackward(c.Up("dnext_h"), cache);
+                return (new() { ["next_h"] = nextH },
+                    new() { ["dx"] = g.Dx, ["dprev_h"] = g.DPrevH, ["dWx"] = g.DWx, ["dWh"] = g.DWh, ["dbx"] = g.Dbx, ["dbh"] = g.Dbh });
+            }
+            case "gru":
+            {
+                var (h, cache) = Cs231n.GruForward(c.In("x"), c.In("h0"), c.In("Wx"), c.In("Wh"), c.In("bx"), c.In("bh"));
+                var g = Cs231n.GruBackward(c.Up("dh"), cache);
+                return (new() { ["h"] = h }, new() { ["dx"] = g.Dx, ["dh0"] = g.Dh0, ["dWx"] = g.DWx, ["dWh"] = g.DWh, ["dbx"] = g.Dbx, ["dbh"] = g.Dbh });
+            }
             case "word_embedding":
             {
                 var (output, cache) = Cs231n.WordEmbeddingForward(c.Indices("x"), c.In("W"));
@@ -123,9 +136,15 @@ public class GoldenTests
 
     private static TModule Load<TModule>(TModule m, GoldenCase c) where TModule : RecurrentBase<double>
     {
-        m.Wx.Data.CopyFrom(c.In("Wx"));
-        m.Wh.Data.CopyFrom(c.In("Wh"));
-        m.B.Data.CopyFrom(c.In("b"));
+        var w = m.Weights[0];
+        w.Wx.Data.CopyFrom(c.In("Wx"));
+        w.Wh.Data.CopyFrom(c.In("Wh"));
+        if (w.Bh is null) w.B.Data.CopyFrom(c.In("b"));
+        else
+        {
+            w.B.Data.CopyFrom(c.In("bx"));
+            w.Bh.Data.CopyFrom(c.In("bh"));
+        }
         return m;
     }
 
@@ -166,6 +185,24 @@ public class GoldenTests
                 var y = lstm.Forward(x, h0).Output; // c0 = 0 by default, as in the seed
                 y.Backward(c.Up("dh"));
                 return (new() { ["h"] = y.Data }, new() { ["dx"] = x.Grad!, ["dh0"] = h0.Grad!, ["dWx"] = lstm.Wx.Grad!, ["dWh"] = lstm.Wh.Grad!, ["db"] = lstm.B.Grad! });
+            }
+            case "gru_step":
+            {
+                var (x, h) = (Leaf(c.In("x")), Leaf(c.In("prev_h")));
+                var cell = Load(new GruCell<double>(x.Dim(1), h.Dim(1), rng), c);
+                var y = cell.Forward(x, h);
+                y.Backward(c.Up("dnext_h"));
+                return (new() { ["next_h"] = y.Data },
+                    new() { ["dx"] = x.Grad!, ["dprev_h"] = h.Grad!, ["dWx"] = cell.Wx.Grad!, ["dWh"] = cell.Wh.Grad!, ["dbx"] = cell.Bx.Grad!, ["dbh"] = cell.Bh.Grad! });
+            }
+            case "gru":
+            {
+                var (x, h0) = (Leaf(c.In("x")), Leaf(c.In("h0")));
+                var gru = Load(new Gru<double>(x.Dim(2), h0.Dim(1), rng), c);
+                var y = gru.Forward(x, h0).Output;
+                y.Backward(c.Up("dh"));
+                return (new() { ["h"] = y.Data },
+                    new() { ["dx"] = x.Grad!, ["dh0"] = h0.Grad!, ["dWx"] = gru.Wx.Grad!, ["dWh"] = gru.Wh.Grad!, ["dbx"] = gru.Bx.Grad!, ["dbh"] = gru.Bh.Grad! });
             }
             case "word_embedding":
             {

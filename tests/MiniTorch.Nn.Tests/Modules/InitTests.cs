@@ -11,9 +11,9 @@ public class InitTests
     public void ParametersHaveTheSeedLayoutAndNames()
     {
         var rng = new Rng(0);
-        Assert.Equal([("Wx", "(3, 16)"), ("Wh", "(4, 16)"), ("b", "(16,)")], Layout(new Lstm<double>(3, 4, rng)));
+        Assert.Equal([("Wx_l0", "(3, 16)"), ("Wh_l0", "(4, 16)"), ("b_l0", "(16,)")], Layout(new Lstm<double>(3, 4, rng)));
         Assert.Equal([("Wx", "(3, 16)"), ("Wh", "(4, 16)"), ("b", "(16,)")], Layout(new LstmCell<double>(3, 4, rng)));
-        Assert.Equal([("Wx", "(3, 4)"), ("Wh", "(4, 4)"), ("b", "(4,)")], Layout(new Rnn<double>(3, 4, rng)));
+        Assert.Equal([("Wx_l0", "(3, 4)"), ("Wh_l0", "(4, 4)"), ("b_l0", "(4,)")], Layout(new Rnn<double>(3, 4, rng)));
         Assert.Equal([("Wx", "(3, 4)"), ("Wh", "(4, 4)"), ("b", "(4,)")], Layout(new RnnCell<double>(3, 4, rng)));
         Assert.Equal([("weight", "(3, 5)"), ("bias", "(5,)")], Layout(new Linear<double>(3, 5, rng)));
         Assert.Equal([("weight", "(3, 5)"), ("bias", "(5,)")], Layout(new TemporalAffine<double>(3, 5, rng)));
@@ -71,7 +71,7 @@ public class InitTests
         var rng = new Rng(2);
         var lstm = new Lstm<double>(3, 4, rng);
         var cell = new LstmCell<double>(3, 4, rng);
-        cell.LoadStateDict(lstm.StateDict());
+        cell.LoadStateDict(lstm.StateDict().ToDictionary(p => p.Key.Replace("_l0", ""), p => p.Value)); // "Wx_l0" -> "Wx"
         var x = rng.Normal<double>([2, 5, 3]);
         using var _ = GradMode.NoGrad();
         var (output, _, _) = lstm.Forward(x.AsVariable());

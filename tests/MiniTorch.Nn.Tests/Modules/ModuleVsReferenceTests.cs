@@ -69,7 +69,7 @@ public class ModuleVsReferenceTests
         using var _ = GradMode.NoGrad();
         var (output, hn) = rnn.Forward(x.AsVariable(), c.Flag ? h0.AsVariable() : null);
         Expect.Close("h", refH, output.Data, Expect.Forward);
-        Expect.Close("h_T", refH.Select(1, c.T - 1), hn.Data, Expect.Forward);
+        Expect.Close("h_T", refH.Select(1, c.T - 1), hn.Data.Select(0, 0), Expect.Forward);
     });
 
     [Property(MaxTest = 40)]
@@ -91,7 +91,7 @@ public class ModuleVsReferenceTests
 
         var (xv, h0v) = (Leaf(x), c.Flag ? Leaf(h0) : null);
         var (output, hn) = rnn.Forward(xv, h0v);
-        Upstream.Contract((output, dh), (hn, dhT)).Backward();
+        Upstream.Contract((output, dh), (hn.Select(0, 0), dhT)).Backward();
         Expect.Close("dx", g.Dx, xv.Grad, Expect.Gradient);
         if (h0v is not null) Expect.Close("dh0", g.Dh0, h0v.Grad, Expect.Gradient);
         Expect.Close("dWx", g.DWx, rnn.Wx.Grad, Expect.Gradient);
@@ -142,8 +142,8 @@ public class ModuleVsReferenceTests
         using var _ = GradMode.NoGrad();
         var (output, hn, cn) = lstm.Forward(x.AsVariable(), c.Flag ? h0.AsVariable() : null);
         Expect.Close("h", refH, output.Data, Expect.Forward);
-        Expect.Close("h_T", refH.Select(1, c.T - 1), hn.Data, Expect.Forward);
-        Expect.Close("c_T", cache.Steps[^1].NextC, cn.Data, Expect.Forward);
+        Expect.Close("h_T", refH.Select(1, c.T - 1), hn.Data.Select(0, 0), Expect.Forward);
+        Expect.Close("c_T", cache.Steps[^1].NextC, cn.Data.Select(0, 0), Expect.Forward);
     });
 
     [Property(MaxTest = 40)]
@@ -203,9 +203,9 @@ public class ModuleVsReferenceTests
         var (xv, h0v, c0v) = (Leaf(x), c.Flag ? Leaf(h0) : null, Leaf(c0));
         var (output, hn, cn) = lstm.Forward(xv, h0v, c0v);
         Expect.Close("h", Tensor.Stack(hs, 1), output.Data, Expect.Forward);
-        Expect.Close("h_T", h, hn.Data, Expect.Forward);
-        Expect.Close("c_T", cc, cn.Data, Expect.Forward);
-        Upstream.Contract((output, dh), (hn, dhT), (cn, dcT)).Backward();
+        Expect.Close("h_T", h, hn.Data.Select(0, 0), Expect.Forward);
+        Expect.Close("c_T", cc, cn.Data.Select(0, 0), Expect.Forward);
+        Upstream.Contract((output, dh), (hn.Select(0, 0), dhT), (cn.Select(0, 0), dcT)).Backward();
         Expect.Close("dx", Tensor.Stack(dxs, 1), xv.Grad, Expect.Gradient);
         if (h0v is not null) Expect.Close("dh0", dnextH, h0v.Grad, Expect.Gradient);
         Expect.Close("dc0", dnextC, c0v.Grad, Expect.Gradient);
@@ -234,6 +234,86 @@ public class ModuleVsReferenceTests
         Expect.Close("dx (float32)", g.Dx, xv.Grad, 1e-4);
         Expect.Close("dWx (float32)", g.DWx, lstm.Wx.Grad, 1e-4);
         Expect.Close("dWh (float32)", g.DWh, WhGrad(lstm, false, c.T), 1e-4);
+    });
+
+    // ---------------------------------------------------------------- GRU
+
+    private static T LoadGru<T>(T m, Tensor<double> wx, Tensor<double> wh, Tensor<double> bx, Tensor<double> bh) where T : RecurrentBase<double>
+    {
+        Load(m, wx, wh, bx);
+        Values.Set(m.Weights[0].Bh!, bh);
+        return m;
+    }
+
+    [Property(MaxTest = 40)]
+    public Property GruCellMatchesGruStepForwardAndBackward() => Prop.ForAll(Dims.Arbitrary(), c =>
+    {
+        var rng = c.Rng();
+        var (wx, wh, bx) = Values.Recurrent(rng, c.D, c.H, 3);
+        var bh = Values.Normal(rng, 0.1, 3 * c.H);
+        var cell = LoadGru(new GruCell<double>(c.D, c.H, new Rng(1)), wx, wh, bx, bh);
+        var x = Values.Normal(rng, 1, c.N, c.D);
+        var h = Values.Normal(rng, 1, c.N, c.H);
+        var dnext = Values.Normal(rng, 1, c.N, c.H);
+
+        var (refH, cache) = Cs231n.GruStepForward(x, h, wx, wh, bx, bh);
+        var g = Cs231n.GruStepBackward(dnext, cache);
+
+        var (xv, hv) = (Leaf(x), Leaf(h));
+        var y = cell.Forward(xv, hv);
+        Expect.Close("next_h", refH, y.Data, Expect.Forward);
+        y.Backward(dnext);
+        Expect.Close("dx", g.Dx, xv.Grad, Expect.Gradient);
+        Expect.Close("dprev_h", g.DPrevH, hv.Grad, Expect.Gradient);
+        Expect.Close("dWx", g.DWx, cell.Wx.Grad, Expect.Gradient);
+        Expect.Close("dWh", g.DWh, cell.Wh.Grad, Expect.Gradient);
+        Expect.Close("dbx", g.Dbx, cell.Bx.Grad, Expect.Gradient);
+        Expect.Close("dbh", g.Dbh, cell.Bh.Grad, Expect.Gradient);
+    });
+
+    [Property(MaxTest = 40)]
+    public Property GruForwardMatchesReference() => Prop.ForAll(Dims.Arbitrary(), c =>
+    {
+        var rng = c.Rng();
+        var (wx, wh, bx) = Values.Recurrent(rng, c.D, c.H, 3);
+        var bh = Values.Normal(rng, 0.1, 3 * c.H);
+        var gru = LoadGru(new Gru<double>(c.D, c.H, new Rng(1)), wx, wh, bx, bh);
+        var x = Values.Normal(rng, 1, c.N, c.T, c.D);
+        var h0 = c.Flag ? Values.Normal(rng, 1, c.N, c.H) : Tensor.Zeros<double>(c.N, c.H);
+
+        var (refH, _) = Cs231n.GruForward(x, h0, wx, wh, bx, bh);
+        using var _ = GradMode.NoGrad();
+        var (output, hn) = gru.Forward(x.AsVariable(), c.Flag ? h0.AsVariable() : null);
+        Expect.Close("h", refH, output.Data, Expect.Forward);
+        Expect.Close("h_T", refH.Select(1, c.T - 1), hn.Data.Select(0, 0), Expect.Forward);
+    });
+
+    [Property(MaxTest = 40)]
+    public Property GruTapeGradientsMatchReferenceBackward() => Prop.ForAll(Dims.Arbitrary(), c =>
+    {
+        var rng = c.Rng();
+        var (wx, wh, bx) = Values.Recurrent(rng, c.D, c.H, 3);
+        var bh = Values.Normal(rng, 0.1, 3 * c.H);
+        var gru = LoadGru(new Gru<double>(c.D, c.H, new Rng(1)), wx, wh, bx, bh);
+        var x = Values.Normal(rng, 1, c.N, c.T, c.D);
+        var h0 = c.Flag ? Values.Normal(rng, 1, c.N, c.H) : Tensor.Zeros<double>(c.N, c.H);
+        var dh = Values.Normal(rng, 1, c.N, c.T, c.H);
+        var dhT = Values.Normal(rng, 1, c.N, c.H);
+
+        var (_, cache) = Cs231n.GruForward(x, h0, wx, wh, bx, bh);
+        var dhAll = dh.Clone();
+        Tensor.AddToNarrow(dhAll, 1, c.T - 1, dhT);
+        var g = Cs231n.GruBackward(dhAll, cache);
+
+        var (xv, h0v) = (Leaf(x), c.Flag ? Leaf(h0) : null);
+        var (output, hn) = gru.Forward(xv, h0v);
+        Upstream.Contract((output, dh), (hn.Select(0, 0), dhT)).Backward();
+        Expect.Close("dx", g.Dx, xv.Grad, Expect.Gradient);
+        if (h0v is not null) Expect.Close("dh0", g.Dh0, h0v.Grad, Expect.Gradient);
+        Expect.Close("dWx", g.DWx, gru.Wx.Grad, Expect.Gradient);
+        Expect.Close("dWh", g.DWh, WhGrad(gru, c.Flag, c.T), Expect.Gradient);
+        Expect.Close("dbx", g.Dbx, gru.Bx.Grad, Expect.Gradient);
+        Expect.Close("dbh", g.Dbh, gru.Bh.Grad, Expect.Gradient);
     });
 
     // ---------------------------------------------------------------- embedding, affine, loss

@@ -82,6 +82,42 @@ public class ReferenceGradientTests
     });
 
     [Property(MaxTest = 40)]
+    public Property GruStepBackwardMatchesCentralDifferences() => Prop.ForAll(Dims.Arbitrary(), c =>
+    {
+        var rng = c.Rng();
+        var (wx, wh, bx) = Values.Recurrent(rng, c.D, c.H, 3);
+        var bh = Values.Normal(rng, 0.1, 3 * c.H);
+        Tensor<double>[] inputs = [Values.Normal(rng, 1, c.N, c.D), Values.Normal(rng, 1, c.N, c.H), wx, wh, bx, bh];
+        RefOp.Check(x =>
+        {
+            var (nextH, cache) = Cs231n.GruStepForward(x[0], x[1], x[2], x[3], x[4], x[5]);
+            return (nextH, g =>
+            {
+                var d = Cs231n.GruStepBackward(g, cache);
+                return [d.Dx, d.DPrevH, d.DWx, d.DWh, d.Dbx, d.Dbh];
+            });
+        }, inputs, c.Seed);
+    });
+
+    [Property(MaxTest = 30)]
+    public Property GruBackwardMatchesCentralDifferences() => Prop.ForAll(Dims.Arbitrary(), c =>
+    {
+        var rng = c.Rng();
+        var (wx, wh, bx) = Values.Recurrent(rng, c.D, c.H, 3);
+        var bh = Values.Normal(rng, 0.1, 3 * c.H);
+        Tensor<double>[] inputs = [Values.Normal(rng, 1, c.N, c.T, c.D), Values.Normal(rng, 1, c.N, c.H), wx, wh, bx, bh];
+        RefOp.Check(x =>
+        {
+            var (h, cache) = Cs231n.GruForward(x[0], x[1], x[2], x[3], x[4], x[5]);
+            return (h, g =>
+            {
+                var d = Cs231n.GruBackward(g, cache);
+                return [d.Dx, d.Dh0, d.DWx, d.DWh, d.Dbx, d.Dbh];
+            });
+        }, inputs, c.Seed);
+    });
+
+    [Property(MaxTest = 40)]
     public Property WordEmbeddingBackwardWithRepeatedIndicesMatchesCentralDifferences() => Prop.ForAll(Dims.Arbitrary(), c =>
     {
         var rng = c.Rng();
