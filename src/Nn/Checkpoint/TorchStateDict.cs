@@ -199,11 +199,12 @@ public static class TorchStateDict
                 keys.Add(Key("weight", Layout.Transposed, [p.Data.Dim(1), p.Data.Dim(0)]));
             else if (m is RecurrentBase<T> r && match.Success)
             {
-                bool lstm = m is Lstm<T> or LstmCell<T>, cell = m is RnnCell<T> or LstmCell<T>;
-                string suffix = match.Groups[2].Success ? match.Groups[2].Value : cell ? "" : "_l0";
-                int gh = p.Data.Dim(-1), gates = gh / r.HiddenSize;
+                // The suffix is our name's own: "_l{k}{s}" for the layers, none for the cells (as PyTorch's names).
+                bool lstm = m is Lstm<T> or LstmCell<T>, gru = m is Gru<T> or GruCell<T>;
+                string suffix = match.Groups[2].Value;
+                int gh = p.Data.Dim(-1), gates = r.GateCount;
                 int[] order = lstm ? [0, 1, 3, 2] : Enumerable.Range(0, gates).ToArray();
-                string note = $"{Init.Kind(m)}: {gates} gate block{(gates == 1 ? "" : "s")}{(lstm ? " (i, f, g, o)" : "")} of hidden_size {r.HiddenSize}";
+                string note = $"{Init.Kind(m)}: {gates} gate block{(gates == 1 ? "" : "s")}{(lstm ? " (i, f, g, o)" : gru ? " (r, z, n)" : "")} of hidden_size {r.HiddenSize}";
                 switch (match.Groups[1].Value)
                 {
                     case "Wx":

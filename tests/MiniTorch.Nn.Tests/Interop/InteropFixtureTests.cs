@@ -121,12 +121,11 @@ internal static class FixtureModules
         int d = f.Int("input_size"), h = f.Int("hidden_size"), layers = f.Int("num_layers");
         bool bidirectional = f.Flag("bidirectional");
         if (!f.Flag("batch_first")) throw new InvalidDataException($"{f.Name}: batch_first must be true");
-        if (layers != 1 || bidirectional || f.Meta("lengths").Length > 0)
-            throw new NotSupportedException($"{f.Name}: {layers} layers, bidirectional {bidirectional}, lengths '{f.Meta("lengths")}' need the stacked recurrent layers");
         return f.Module switch
         {
-            "torch.nn.RNN" => new Rnn<T>(d, h, rng),
-            "torch.nn.LSTM" => new Lstm<T>(d, h, rng),
+            "torch.nn.RNN" => new Rnn<T>(d, h, rng, layers, bidirectional),
+            "torch.nn.LSTM" => new Lstm<T>(d, h, rng, layers, bidirectional),
+            "torch.nn.GRU" => new Gru<T>(d, h, rng, layers, bidirectional),
             var m => throw new InvalidDataException($"{f.Name}: unknown module '{m}'"),
         };
     }
@@ -138,6 +137,9 @@ internal static class FixtureModules
         var got = new Dictionary<string, Tensor<T>>(StringComparer.Ordinal);
         var inputs = new Dictionary<string, Variable<T>>(StringComparer.Ordinal);
         Variable<T> In(string name) => inputs[name] = c[name].RequiresGrad(name);
+        var lengths = f.Indices("lengths");                  // int64 in the file; null without variable lengths
+        if (lengths is not null && string.Join(",", lengths.ToArray()) != f.Meta("lengths"))
+            throw new InvalidDataException($"{f.Name}: lengths {string.Join(",", lengths.ToArray())} in the case, '{f.Meta("lengths")}' in the metadata");
         Variable<T> loss;
         switch (module)
         {
@@ -158,18 +160,21 @@ internal static class FixtureModules
             }
             case Rnn<T> rnn:
             {
-                int n = c["x"].Dim(0), h = rnn.HiddenSize;
-                var (output, hn) = rnn.Forward(In("x"), In("h0").Reshape(n, h));
-                hn = hn.Reshape(1, n, h);
+                var (output, hn) = rnn.Forward(In("x"), In("h0"), lengths);
+                (got["out"], got["hn"]) = (output.Data, hn.Data);
+                loss = Dot(output, c["dout"]) + Dot(hn, c["dhn"]);
+                break;
+            }
+            case Gru<T> gru:
+            {
+                var (output, hn) = gru.Forward(In("x"), In("h0"), lengths);
                 (got["out"], got["hn"]) = (output.Data, hn.Data);
                 loss = Dot(output, c["dout"]) + Dot(hn, c["dhn"]);
                 break;
             }
             case Lstm<T> lstm:
             {
-                int n = c["x"].Dim(0), h = lstm.HiddenSize;
-                var (output, hn, cn) = lstm.Forward(In("x"), In("h0").Reshape(n, h), In("c0").Reshape(n, h));
-                (hn, cn) = (hn.Reshape(1, n, h), cn.Reshape(1, n, h));
+                var (output, hn, cn) = lstm.Forward(In("x"), In("h0"), In("c0"), lengths);
                 (got["out"], got["hn"], got["cn"]) = (output.Data, hn.Data, cn.Data);
                 loss = Dot(output, c["dout"]) + Dot(hn, c["dhn"]) + Dot(cn, c["dcn"]);
                 break;

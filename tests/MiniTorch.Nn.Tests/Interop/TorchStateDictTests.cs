@@ -149,6 +149,55 @@ public class TorchStateDictTests
     }
 
     [Fact]
+    public void AMissingReverseTensorIsNamedWithItsShape()
+    {
+        var lstm = new Lstm<double>(3, 4, new Rng(1), numLayers: 2, bidirectional: true);
+        var state = new Lstm<double>(3, 4, new Rng(2), numLayers: 2, bidirectional: true).ToTorchStateDict();
+        Assert.Equal(16, state.Count);
+        Assert.Equal([16, 8], state["weight_ih_l1_reverse"].ShapeArray);          // layer 1 reads the 2H-wide output
+        state.Remove("weight_hh_l1_reverse");
+        var before = Snapshot(lstm);
+        var ex = Assert.Throws<ArgumentException>(() => lstm.LoadTorchStateDict(state));
+        Assert.Contains("1 problem, nothing loaded: missing weight_hh_l1_reverse (16, 4).", ex.Message);
+        BitEqual(before, lstm.StateDict());
+        // A unidirectional file into a bidirectional module: every _reverse key is missing.
+        var forward = new Lstm<double>(3, 4, new Rng(2), numLayers: 2).ToTorchStateDict();
+        var ex2 = Assert.Throws<ArgumentException>(() => lstm.LoadTorchStateDict(forward));
+        Assert.Contains("missing weight_ih_l0_reverse (16, 3)", ex2.Message);
+        Assert.Contains("weight_ih_l1: shape (16, 4) in the state, (16, 8) expected", ex2.Message);
+        BitEqual(before, lstm.StateDict());
+    }
+
+    [Fact]
+    public void TheGruKeepsBothBiasesAndItsGateOrder()
+    {
+        var gru = new Gru<double>(3, 4, new Rng(1), numLayers: 1, bidirectional: true);
+        var state = gru.ToTorchStateDict();
+        Assert.Equal(["weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0", "weight_ih_l0_reverse", "weight_hh_l0_reverse", "bias_ih_l0_reverse", "bias_hh_l0_reverse"],
+            state.Keys.OrderBy(k => k.EndsWith("_reverse", StringComparison.Ordinal)).ThenBy(k => k.StartsWith("bias", StringComparison.Ordinal)).ThenBy(k => k.Contains("_hh", StringComparison.Ordinal)));
+        Assert.Equal(gru.Weight(0, reverse: true).Bh!.Data.ToArray(), state["bias_hh_l0_reverse"].ToArray());
+        Assert.Equal(gru.Weight(0).B.Data.ToArray(), state["bias_ih_l0"].ToArray());
+        Assert.Equal(gru.Weight(0).Wh.Data.Transpose().ToArray(), state["weight_hh_l0"].ToArray());
+        var cell = new GruCell<float>(3, 4, new Rng(1)).ToTorchStateDict();
+        Assert.Equal(["bias_hh", "bias_ih", "weight_hh", "weight_ih"], cell.Keys.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void GruWeightsFromPyTorchIntoAnLstmNameTheGateCount()
+    {
+        string folder = Path.Combine(AppContext.BaseDirectory, "Interop", "data");
+        var lstm = new Lstm<float>(3, 4, new Rng(1));
+        var before = Snapshot(lstm);
+        var ex = Assert.Throws<CheckpointException>(() => lstm.LoadTorch(Path.Combine(folder, "gru_1layer.f32.weights.safetensors")));
+        Assert.Contains("weight_ih_l0: shape (12, 3) in the state, (16, 3) expected (Lstm: 4 gate blocks (i, f, g, o) of hidden_size 4; the state's 12 rows are 3 blocks", ex.Message);
+        Assert.Contains("bias_hh_l0: shape (12,) in the state, (16,) expected", ex.Message);
+        BitEqual(before, lstm.StateDict());
+        var gru = new Gru<float>(3, 4, new Rng(1));
+        var ex2 = Assert.Throws<CheckpointException>(() => gru.LoadTorch(Path.Combine(folder, "lstm_1layer.f32.weights.safetensors")));
+        Assert.Contains("weight_ih_l0: shape (16, 3) in the state, (12, 3) expected (Gru: 3 gate blocks (r, z, n) of hidden_size 4; the state's 16 rows are 4 blocks", ex2.Message);
+    }
+
+    [Fact]
     public void ANullTensorIsAnError()
     {
         var lstm = new Lstm<double>(3, 4, new Rng(1));
@@ -237,7 +286,7 @@ public class ReadmeTorchExampleTests
 
         var lstm = new Lstm<double>(inputSize: 3, hiddenSize: 4, new Rng(0));
         lstm.LoadTorch(f.WeightsPath, convertDType: true);
-        var (output, hN, cN) = lstm.Forward(x, Tensor.Cast<float, double>(c["h0"]).Reshape(2, 4).AsVariable(), Tensor.Cast<float, double>(c["c0"]).Reshape(2, 4).AsVariable());
+        var (output, hN, cN) = lstm.Forward(x, Tensor.Cast<float, double>(c["h0"]).AsVariable(), Tensor.Cast<float, double>(c["c0"]).AsVariable());
         lstm.SaveTorch(dir.File("out.safetensors"), dtype: "F32");
 
         InteropFixtureTests.AssertClose("out", Tensor.Cast<float, double>(c["out"]), output.Data, 1e-5);
