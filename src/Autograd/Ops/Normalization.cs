@@ -37,6 +37,7 @@ public sealed class LayerNorm<T>(int[] normalizedShape, bool hasWeight, bool has
         if (bias is not null && !bias.HasShape(normalizedShape))
             throw new ArgumentException($"LayerNorm: bias {bias.ShapeString} must have normalizedShape {expected}.");
 
+        if (_weight is not null) SaveForBackward(_weight);
         _m = Shapes.Prod(normalizedShape, 0, normalizedShape.Length);
         int rows = x.Length / _m;
         _xhat = SavedBuffer(x.ShapeArray);

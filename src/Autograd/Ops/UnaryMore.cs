@@ -24,6 +24,7 @@ public abstract class PointwiseOfInput<T> : Function<T> where T : unmanaged, IFl
     protected override Tensor<T> Forward(Tensor<T>[] inputs)
     {
         _x = inputs[0];
+        SaveForBackward(_x);
         var y = new Tensor<T>(_x.ShapeArray);
         Value(_x.AsSpan(), y.AsSpan());
         return y;
