@@ -30,7 +30,7 @@ public sealed class Flip<T>(int[] axes) : Function<T> where T : unmanaged, IFloa
 public sealed class Where<T>(Tensor<T> condition) : Function<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <inheritdoc/>
-    protected override Tensor<T> Forward(Tensor<T>[] x) => Tensor.Where(condition, x[0], x[1]);
+    protected override Tensor<T> Forward(Tensor<T>[] x) { SaveForBackward(condition); return Tensor.Where(condition, x[0], x[1]); }
     /// <inheritdoc/>
     protected internal override void Backward(Tensor<T> g, Gradients<T> grads)
     {

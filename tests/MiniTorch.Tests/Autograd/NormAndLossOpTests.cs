@@ -188,4 +188,27 @@ public class NormAndLossOpTests
             double ce = logits.AsVariable().CrossEntropy(target).Item();
             return (Math.Abs(nll - ce) <= 1e-14 * Math.Max(1, Math.Abs(ce))).Label($"nll {nll:R} vs cross-entropy {ce:R}");
         });
+
+    [Fact]
+    public void ChangingASavedTensorInPlaceBeforeBackwardFails()
+    {
+        // LayerNorm keeps its weight; an optimizer step in between would make the gradient wrong, so backward refuses.
+        var x = Tensor.FromArray([1.0, 2, 4], 1, 3).RequiresGrad();
+        var w = Tensor.Ones<double>(3).RequiresGrad("w");
+        var loss = x.LayerNorm([3], w).Sum();
+        Tensor.AddInPlace(w.Data, Tensor.Ones<double>(3));
+        Assert.Contains("LayerNorm", Assert.Throws<InvalidOperationException>(() => loss.Backward()).Message);
+        // BCE keeps its target, Abs and Maximum their inputs.
+        var y = Tensor.FromArray([0.0, 1]);
+        var logits = Tensor.FromArray([0.5, -0.5]).RequiresGrad();
+        var bce = Functional.BinaryCrossEntropyWithLogits(logits, y);
+        y.Fill(0.5);
+        Assert.Throws<InvalidOperationException>(() => bce.Backward());
+        var a = Tensor.FromArray([1.0, -2]).RequiresGrad();
+        var abs = a.Abs().Sum();
+        var max = a.Maximum(Tensor.FromArray([0.0, 0]).AsVariable()).Sum();
+        a.Data.Fill(3);
+        Assert.Contains("Abs", Assert.Throws<InvalidOperationException>(() => abs.Backward()).Message);
+        Assert.Contains("Maximum", Assert.Throws<InvalidOperationException>(() => max.Backward()).Message);
+    }
 }
