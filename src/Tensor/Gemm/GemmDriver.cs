@@ -86,7 +86,7 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
         int threads = ThreadsFor(pr.M, pr.N, pr.K, maxThreads);
         var job = Job.Rent();
         GemmPackCache<T>.Entry? entry = null;
-        bool filled = false;
+        bool complete = false;
         try
         {
             job.Start(pr, threads);
@@ -94,17 +94,15 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
             {
                 entry = GemmPackCache<T>.Lookup(bKey, bVersion, pr.TransB, pr.K, pr.N, pr.Ldb, job.PackedBLength, out bool ready);
                 if (entry is not null) job.UsePackedB(entry.Packed, ready);
-                filled = ready;
             }
             for (int jc = 0; jc < pr.N; jc += NC)
                 for (int q0 = 0; q0 < job.Slices; q0 += job.SlicesPerGroup)
                     job.Block(jc, q0, Math.Min(job.Slices, q0 + job.SlicesPerGroup));
-            if (entry is not null && !filled) { GemmPackCache<T>.Filled(entry); filled = true; }
+            complete = true;
         }
         finally
         {
-            if (entry is not null && !filled) GemmPackCache<T>.Abandon(entry);
-            GC.KeepAlive(entry?.Array);
+            if (entry is not null) GemmPackCache<T>.Release(entry, complete);
             job.Return();
         }
     }

@@ -10,7 +10,7 @@ namespace MiniTorch;
 /// <see cref="Tensor{T}.Version"/>: an in-place write through the library (or <see cref="Tensor{T}.MarkModified"/>
 /// after a write through <see cref="Tensor{T}.AsSpan"/>) makes the entry stale, and it is replaced.
 /// <para>
-/// Policy: the first product with a given (tensor, version, layout) only records it; the second packs it into a new
+/// Policy (per tensor, version and layout: a tensor used as B plain and transposed has two entries): the first product with a given (tensor, version, layout) only records it; the second packs it into a new
 /// entry while computing (panels packed by the product's own threads); later ones reuse it. At most
 /// <see cref="Capacity"/> entries and <see cref="MaxBytes"/> bytes are held (least recently used first out; entries
 /// whose tensor was collected go first); keys are held weakly. The packed values are exactly those a product would
@@ -32,7 +32,11 @@ internal static unsafe class GemmPackCache<T> where T : unmanaged
     internal static readonly bool Enabled = Environment.GetEnvironmentVariable("MINITORCH_GEMM_PACK_CACHE") != "0";
 
     private const int Align = 64;
+    /// <summary>Arrays of removed entries kept for reuse (a recurrent pass's transposed weight is a new tensor each pass).</summary>
+    private const int FreeArrays = 2;
+
     private static readonly List<Entry> s_entries = [];
+    private static readonly List<T[]> s_free = [];
     private static readonly Lock s_lock = new();
     private static long s_clock;
 
@@ -45,7 +49,8 @@ internal static unsafe class GemmPackCache<T> where T : unmanaged
         public readonly nint Ldb = ldb;
         public T[]? Array;
         public T* Packed;
-        public bool Ready;
+        public bool Ready, Removed;
+        public int Users;
         public long Stamp;
 
         public bool Matches(object key, int version, bool transB, int k, int n, nint ldb) =>
@@ -70,20 +75,26 @@ internal static unsafe class GemmPackCache<T> where T : unmanaged
             {
                 var e = s_entries[i];
                 if (!ReferenceEquals(e.Key.Target, key)) continue;
-                if (!e.Matches(key, version, transB, k, n, ldb))
+                if (e.Version != version)
                 {
-                    s_entries.RemoveAt(i--); // stale (written in place since) or another layout of the same tensor
+                    Remove(e); // stale: written in place since
+                    i--;
                     continue;
                 }
+                if (!e.Matches(key, version, transB, k, n, ldb)) continue; // another layout of the same tensor
                 e.Stamp = now;
-                if (e.Ready) { ready = true; return e; }
+                if (e.Ready) { ready = true; e.Users++; return e; }
                 if (e.Array is not null) return null; // being packed by another thread
-                // Second sighting: allocate and let this product pack into it.
+                // Second sighting: let this product pack into it (an array of a removed entry if one is free).
                 if ((long)length * sizeof(T) > MaxBytes / 2) return null;
-                e.Array = GC.AllocateUninitializedArray<T>(length + Align / sizeof(T), pinned: true);
+                Trim(keep: e);
+                int need = length + Align / sizeof(T);
+                int f = s_free.FindIndex(a => a.Length >= need);
+                if (f >= 0) { e.Array = s_free[f]; s_free.RemoveAt(f); }
+                else e.Array = GC.AllocateUninitializedArray<T>(need, pinned: true);
                 nint p = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(e.Array));
                 e.Packed = (T*)((p + Align - 1) & ~(nint)(Align - 1));
-                Trim(keep: e);
+                e.Users++;
                 return e;
             }
             s_entries.Add(new Entry(key, version, transB, k, n, ldb) { Stamp = now });
@@ -92,16 +103,19 @@ internal static unsafe class GemmPackCache<T> where T : unmanaged
         }
     }
 
-    /// <summary>Marks an entry the caller has packed completely as reusable.</summary>
-    public static void Filled(Entry e)
+    /// <summary>
+    /// Ends a product's use of <paramref name="e"/> (from <see cref="Lookup"/>): <paramref name="complete"/> says that
+    /// the product ran to its end, so an entry it packed holds the whole operand and is reusable; otherwise an entry
+    /// it was packing is dropped.
+    /// </summary>
+    public static void Release(Entry e, bool complete)
     {
-        lock (s_lock) e.Ready = true;
-    }
-
-    /// <summary>Drops an entry whose packing did not complete.</summary>
-    public static void Abandon(Entry e)
-    {
-        lock (s_lock) s_entries.Remove(e);
+        lock (s_lock)
+        {
+            if (complete) e.Ready = true;
+            else if (!e.Ready) Remove(e);
+            if (--e.Users == 0 && e.Removed) Recycle(e);
+        }
     }
 
     /// <summary>Whether a packed, reusable entry exists for <paramref name="key"/> at <paramref name="version"/> (for tests).</summary>
@@ -125,13 +139,17 @@ internal static unsafe class GemmPackCache<T> where T : unmanaged
     /// <summary>Empties the cache (for tests).</summary>
     internal static void Clear()
     {
-        lock (s_lock) s_entries.Clear();
+        lock (s_lock)
+        {
+            s_entries.Clear();
+            s_free.Clear();
+        }
     }
 
     /// <summary>Evicts entries of collected tensors, then the least recently used, until within the bounds.</summary>
     private static void Trim(Entry? keep)
     {
-        s_entries.RemoveAll(e => e != keep && !e.Key.IsAlive);
+        foreach (var e in s_entries.FindAll(e => e != keep && !e.Key.IsAlive)) Remove(e);
         long bytes = 0;
         foreach (var e in s_entries) bytes += e.Bytes;
         while (s_entries.Count > Capacity || bytes > MaxBytes)
@@ -140,8 +158,25 @@ internal static unsafe class GemmPackCache<T> where T : unmanaged
             foreach (var e in s_entries)
                 if (e != keep && (oldest is null || e.Stamp < oldest.Stamp)) oldest = e;
             if (oldest is null) break;
-            s_entries.Remove(oldest);
             bytes -= oldest.Bytes;
+            Remove(oldest);
         }
+    }
+
+    /// <summary>Takes an entry out of the cache; its array is reused once no product reads it any more.</summary>
+    private static void Remove(Entry e)
+    {
+        if (e.Removed) return;
+        s_entries.Remove(e);
+        e.Removed = true;
+        if (e.Users == 0) Recycle(e);
+    }
+
+    /// <summary>Keeps a removed entry's array for a later entry (at most <see cref="FreeArrays"/> of them).</summary>
+    private static void Recycle(Entry e)
+    {
+        if (e.Array is { } a && s_free.Count < FreeArrays) s_free.Add(a);
+        e.Array = null;
+        e.Packed = null;
     }
 }
