@@ -62,7 +62,7 @@ internal static unsafe class GemmPackCache<T> where T : unmanaged
     /// <summary>
     /// The entry for B = <paramref name="key"/> at <paramref name="version"/>, or null to run uncached (first sighting,
     /// or another thread is still packing it). <paramref name="ready"/>: the entry holds the packed panels; otherwise
-    /// the caller packs into it and then calls <see cref="Filled"/> (or <see cref="Abandon"/> if the product failed).
+    /// the caller packs into it. A returned entry must be given back with <see cref="Release"/> after the product.
     /// </summary>
     public static Entry? Lookup(object key, int version, bool transB, int k, int n, nint ldb, int length, out bool ready)
     {
