@@ -133,18 +133,21 @@ public static class GradCheck
         for (int i = 0; i < wrt.Count; i++)
         {
             var numeric = new Tensor<double>(wrt[i].Data.ShapeArray);
-            var x = wrt[i].Data.AsSpan();
+            var data = wrt[i].Data;
+            var x = data.AsSpan();
             var n = numeric.AsSpan();
             for (int j = 0; j < x.Length; j++)
             {
                 double old = x[j];
                 try
                 {
-                    x[j] = old + step; double plus = Phi();
-                    x[j] = old - step; double minus = Phi();
+                    // Writes through the span are announced (MarkModified), as for any caller: caches keyed on a tensor's
+                    // version (packed GEMM operands) must see the perturbed values.
+                    x[j] = old + step; data.MarkModified(); double plus = Phi();
+                    x[j] = old - step; data.MarkModified(); double minus = Phi();
                     n[j] = (plus - minus) / (2 * step);
                 }
-                finally { x[j] = old; }
+                finally { x[j] = old; data.MarkModified(); }
             }
             reports.Add(new InputGradReport(indices[i], RelError(analytic[i].AsSpan(), n), ScaledError(n, analytic[i].AsSpan()), analytic[i], numeric));
         }

@@ -51,8 +51,17 @@ public static class Gemm
     /// <param name="c">The elements of C, row-major; written (or added to).</param>
     /// <param name="ldc">The row stride of C (at least N).</param>
     /// <param name="accumulate">Whether to add the product to C instead of overwriting it.</param>
-    public static unsafe void Multiply<T>(bool transA, bool transB, int m, int n, int k,
+    public static void Multiply<T>(bool transA, bool transB, int m, int n, int k,
         ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> b, int ldb, Span<T> c, int ldc, bool accumulate)
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        Multiply(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate, null, 0);
+
+    /// <summary>
+    /// The public Multiply, where B's values are those of the tensor <paramref name="bKey"/> at version <paramref name="bVersion"/> (null: no
+    /// such tensor), so a B used by several products in a row is packed once (<see cref="GemmPackCache{T}"/>).
+    /// </summary>
+    internal static unsafe void Multiply<T>(bool transA, bool transB, int m, int n, int k,
+        ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> b, int ldb, Span<T> c, int ldc, bool accumulate, object? bKey, int bVersion)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (typeof(T) != typeof(float) && typeof(T) != typeof(double))
@@ -75,7 +84,7 @@ public static class Gemm
         fixed (T* pc = &MemoryMarshal.GetReference(c))
         {
             var pr = new GemmDriver<T>.Problem(transA, transB, m, n, k, pa, lda, pb, ldb, pc, ldc, accumulate);
-            GemmDriver<T>.Run(pr, Parallelism.MaxThreads);
+            GemmDriver<T>.Run(pr, Parallelism.MaxThreads, bKey, bVersion);
         }
     }
 

@@ -20,7 +20,7 @@ public static partial class Tensor
         shape[^1] = n;
         var c = new Tensor<T>(shape);
         if (b.Rank == 2)
-            Gemm.Multiply<T>(false, false, Shapes.Prod(a.Shape, 0, a.Rank - 1), n, k, a.AsSpan(), k, b.AsSpan(), n, c.AsSpan(), n, false);
+            Gemm.Multiply<T>(false, false, Shapes.Prod(a.Shape, 0, a.Rank - 1), n, k, a.AsSpan(), k, b.AsSpan(), n, c.AsSpan(), n, false, b, b.Version);
         else
         {
             int batch = Shapes.Prod(a.Shape, 0, a.Rank - 2);
@@ -57,7 +57,8 @@ public static partial class Tensor
             throw new ArgumentException($"MatMulInto: {(transA ? "transpose of " : "")}{a.ShapeString} times {(transB ? "transpose of " : "")}{b.ShapeString} does not give {c.ShapeString}.");
         if (c.AsSpan().Overlaps(a.AsSpan()) || c.AsSpan().Overlaps(b.AsSpan()))
             throw new ArgumentException($"MatMulInto: the output {c.ShapeString} shares memory with an operand ({a.ShapeString}, {b.ShapeString}); it must be separate.");
-        Gemm.Multiply<T>(transA, transB, m, n, k, a.AsSpan(), ac, b.AsSpan(), b.Shape[1], c.AsSpan(), n, accumulate);
+        // b and its version identify B's values, so a B used by products in a row (a recurrent weight) is packed once.
+        Gemm.Multiply<T>(transA, transB, m, n, k, a.AsSpan(), ac, b.AsSpan(), b.Shape[1], c.AsSpan(), n, accumulate, b, b.Version);
         c.MarkModified();
     }
 

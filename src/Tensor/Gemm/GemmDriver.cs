@@ -77,20 +77,33 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
     /// </summary>
     private static bool DirectB(in Problem pr) => !pr.TransB && ((long)pr.K * pr.N <= InPlaceLimit || pr.M <= 4 * MR);
 
-    /// <summary>Runs the product on up to <paramref name="maxThreads"/> threads (the calling thread included).</summary>
-    public static void Run(in Problem pr, int maxThreads)
+    /// <summary>
+    /// Runs the product on up to <paramref name="maxThreads"/> threads (the calling thread included). With
+    /// <paramref name="bKey"/> (the tensor B belongs to, at <paramref name="bVersion"/>), a B that would be packed is
+    /// packed through <see cref="GemmPackCache{T}"/>: once for the products that use it in a row.
+    /// </summary>
+    public static void Run(in Problem pr, int maxThreads, object? bKey = null, int bVersion = 0)
     {
         int threads = ThreadsFor(pr.M, pr.N, pr.K, maxThreads);
         var job = Job.Rent();
+        GemmPackCache<T>.Entry? entry = null;
+        bool complete = false;
         try
         {
             job.Start(pr, threads);
+            if (bKey is not null && job.WholeBInOneGroup)
+            {
+                entry = GemmPackCache<T>.Lookup(bKey, bVersion, pr.TransB, pr.K, pr.N, pr.Ldb, job.PackedBLength, out bool ready);
+                if (entry is not null) job.UsePackedB(entry.Packed, ready);
+            }
             for (int jc = 0; jc < pr.N; jc += NC)
                 for (int q0 = 0; q0 < job.Slices; q0 += job.SlicesPerGroup)
                     job.Block(jc, q0, Math.Min(job.Slices, q0 + job.SlicesPerGroup));
+            complete = true;
         }
         finally
         {
+            if (entry is not null) GemmPackCache<T>.Release(entry, complete);
             job.Return();
         }
     }
@@ -105,7 +118,7 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
         private readonly Action<int> _task;
         private Problem _pr;
         private int _threads, _kcMax, _sliceStride, _jc, _nc, _q0, _q1, _panels, _fullPanels, _rowsPerTask, _panelsPerTask, _rowTasks, _tasks;
-        private bool _directB, _packA;
+        private bool _directB, _packA, _prepacked;
         private int[] _state = [];
         private T* _bp;
 
@@ -120,10 +133,27 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
             return j;
         }
 
+        /// <summary>
+        /// Whether B is packed (not read in place) and all of it fits one group of K slices in one column block, so the
+        /// packed panels of the whole product are one buffer of <see cref="PackedBLength"/> elements that can be kept.
+        /// </summary>
+        public bool WholeBInOneGroup => !_directB && _pr.N <= NC && SlicesPerGroup == Slices;
+
+        /// <summary>Elements of the packed B buffer (all slices of the one column block).</summary>
+        public int PackedBLength => Slices * _sliceStride;
+
+        /// <summary>Packs B into (or, when <paramref name="ready"/>, reads it already packed from) <paramref name="packed"/>.</summary>
+        public void UsePackedB(T* packed, bool ready)
+        {
+            _bp = packed;
+            _prepacked = ready;
+        }
+
         public void Return()
         {
             _pr = default;
             _bp = null;
+            _prepacked = false;
             t_cached = this;
         }
 
@@ -235,6 +265,7 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
         /// <summary>Makes sure panel s of slice q is packed at <paramref name="dst"/>: packs it, or waits for the task packing it.</summary>
         private void Ensure(int q, int s, int pc, int kc, T* dst)
         {
+            if (_prepacked) return;
             ref int st = ref _state[(q - _q0) * _panels + s];
             if (Volatile.Read(ref st) == 2) return;
             if (Interlocked.CompareExchange(ref st, 1, 0) == 0)
