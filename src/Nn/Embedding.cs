@@ -7,7 +7,7 @@ namespace MiniTorch.Nn;
 /// (V, D) is the vector of word k. The forward is an <see cref="Ops.IndexSelect{T}"/> on the weight, so the weight's
 /// gradient collects the sum over every occurrence of a word.
 /// <para>Initialisation (PyTorch's default): weight ~ N(0, 1), drawn from the <see cref="Rng"/> passed to the constructor.</para>
-/// Parameter: "weight" (V, D). The hand-derived counterpart is <see cref="Reference.Cs231n.WordEmbeddingForward{T}"/>.
+/// Parameter: "weight" (V, D). The hand-derived counterpart is <c>MiniTorch.Reference.Cs231n.WordEmbeddingForward</c>.
 /// </summary>
 public sealed class Embedding<T> : Module<T> where T : unmanaged, IFloatingPointIeee754<T>
 {

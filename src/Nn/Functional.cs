@@ -1,5 +1,5 @@
 using System.Numerics;
-using static MiniTorch.Nn.Signature;
+using static MiniTorch.Signature;
 
 namespace MiniTorch.Nn;
 
@@ -10,7 +10,7 @@ public static class Functional
     /// CS231n's masked temporal softmax loss on the tape: loss = -(1/N) Σ_{n,t} mask[n,t] · log softmax(x[n,t,:])[y[n,t]],
     /// summed over the unmasked time steps and divided by the batch size N (not by the number of unmasked steps).
     /// It is <see cref="Ops.CrossEntropy{T}"/> with <see cref="Reduction.BatchMean"/>; the hand-derived counterpart is
-    /// <see cref="Reference.Cs231n.TemporalSoftmaxLoss{T}"/>.
+    /// <c>MiniTorch.Reference.Cs231n.TemporalSoftmaxLoss</c>.
     /// </summary>
     /// <param name="x">Scores, (N, T, V).</param>
     /// <param name="y">Ground-truth indices, (N, T), each in [0, V).</param>

@@ -1,5 +1,5 @@
 using System.Numerics;
-using static MiniTorch.Nn.Signature;
+using static MiniTorch.Signature;
 
 namespace MiniTorch.Nn;
 
@@ -58,7 +58,7 @@ public class Linear<T> : Module<T> where T : unmanaged, IFloatingPointIeee754<T>
 /// CS231n's temporal affine layer: a <see cref="Linear{T}"/> applied at every time step of x (N, T, D), giving
 /// (N, T, M) with one (N·T, D)·(D, M) product. Same parameters ("weight" (D, M), "bias" (M,)) and initialisation
 /// (U(-1/√D, 1/√D)) as <see cref="Linear{T}"/>; the hand-derived counterpart is
-/// <see cref="Reference.Cs231n.TemporalAffineForward{T}"/>.
+/// <c>MiniTorch.Reference.Cs231n.TemporalAffineForward</c>.
 /// </summary>
 public sealed class TemporalAffine<T> : Linear<T> where T : unmanaged, IFloatingPointIeee754<T>
 {

@@ -1,5 +1,5 @@
 using System.Numerics;
-using static MiniTorch.Nn.Signature;
+using static MiniTorch.Signature;
 
 namespace MiniTorch.Nn;
 
@@ -8,7 +8,7 @@ namespace MiniTorch.Nn;
 /// Narrow into the seed's gate order i, f, o, g: i = σ(a_i), f = σ(a_f), o = σ(a_o), g = tanh(a_g);
 /// c' = f ⊙ c + i ⊙ g; h' = o ⊙ tanh(c'). Wx (D, 4H), Wh (H, 4H), b (4H,) as in the seed (see
 /// <see cref="RecurrentBase{T}"/> for the layout and the initialisation U(-1/√H, 1/√H)). The hand-derived counterpart
-/// is <see cref="Reference.Cs231n.LstmStepForward{T}"/>.
+/// is <c>MiniTorch.Reference.Cs231n.LstmStepForward</c>.
 /// </summary>
 public sealed class LstmCell<T> : RecurrentBase<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
@@ -43,7 +43,7 @@ public sealed class LstmCell<T> : RecurrentBase<T> where T : unmanaged, IFloatin
 /// An LSTM over a whole sequence (PyTorch's <c>nn.LSTM</c> with batch_first and one layer, but the seed's layout and
 /// gate order), composed of tape ops only. The input projection of all T steps is one (N·T, D)·(D, 4H) matrix multiply;
 /// each step adds h_{t-1}·Wh and applies <see cref="LstmCell{T}"/>'s gate equations. Layout and initialisation as
-/// <see cref="LstmCell{T}"/>; the hand-derived counterpart is <see cref="Reference.Cs231n.LstmForward{T}"/> (which
+/// <see cref="LstmCell{T}"/>; the hand-derived counterpart is <c>MiniTorch.Reference.Cs231n.LstmForward</c> (which
 /// starts from c0 = 0, this module's default).
 /// </summary>
 public sealed class Lstm<T> : RecurrentBase<T> where T : unmanaged, IFloatingPointIeee754<T>

@@ -6,7 +6,7 @@ namespace MiniTorch.Nn;
 /// The parameters shared by <see cref="RnnCell{T}"/>, <see cref="Rnn{T}"/>, <see cref="LstmCell{T}"/> and
 /// <see cref="Lstm{T}"/>, in the seed's layout: Wx (D, G·H), Wh (H, G·H) and one bias b (G·H,), where G is the number
 /// of gate blocks (1 for the RNN; 4 for the LSTM, ordered i, f, o, g). The same tensors can be passed to the
-/// hand-derived functions of <see cref="Reference.Cs231n"/>.
+/// hand-derived functions of <c>MiniTorch.Reference.Cs231n</c>.
 /// <para>
 /// PyTorch stores weight_ih (G·H, D) and weight_hh (G·H, H), i.e. transposed, with two biases (bias_ih + bias_hh play
 /// the role of b) and orders the LSTM gates i, f, g, o.

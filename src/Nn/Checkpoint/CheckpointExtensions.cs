@@ -81,6 +81,7 @@ public static class CheckpointExtensions
                 "training" => "the file is a training checkpoint; load it with TrainingCheckpoint.Load.",
                 "optimizer" => "the file holds optimizer state; load it with optimizer.Load.",
                 "module" => "the file holds module parameters; load it with module.Load.",
+                TorchStateDict.Kind => "the file holds a PyTorch state_dict; load it with module.LoadTorch.",
                 _ => $"the file holds '{kind}', not {expected} state.",
             });
     }

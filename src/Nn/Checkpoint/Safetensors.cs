@@ -31,47 +31,83 @@ public static class Safetensors
     /// atomically: the old file, if any, is replaced only once the new one is complete on disk. Names must be
     /// non-empty and not "__metadata__"; everything is checked (ArgumentException) before the file is touched.
     /// </summary>
-    public static void Save<T>(string path, IReadOnlyDictionary<string, Tensor<T>> tensors, IReadOnlyDictionary<string, string>? metadata = null)
-        where T : unmanaged, INumber<T>
+    /// <typeparam name="T">The element type.</typeparam>
+    /// <param name="path">The file to write.</param>
+    /// <param name="tensors">The tensors by name.</param>
+    /// <param name="metadata">Optional "__metadata__" strings.</param>
+    /// <param name="dtype">
+    /// The dtype to store (e.g. "F32" for a float64 model that PyTorch should read as float32; "BF16"); null:
+    /// <typeparamref name="T"/>'s own. Another dtype converts every element as <see cref="SafetensorsDType"/> describes.
+    /// </param>
+    /// <exception cref="ArgumentException">
+    /// A bad name, a null tensor or metadata entry, an unknown or unconvertible <paramref name="dtype"/>, or an integer
+    /// that does not fit it.
+    /// </exception>
+    public static void Save<T>(string path, IReadOnlyDictionary<string, Tensor<T>> tensors, IReadOnlyDictionary<string, string>? metadata = null,
+        string? dtype = null) where T : unmanaged, INumber<T>
     {
-        var layout = Plan(tensors, metadata);
+        var layout = Plan(tensors, metadata, dtype);
         AtomicFile.Write(path, s => Emit(s, layout));
     }
 
     /// <summary>Writes the safetensors bytes of <paramref name="tensors"/> to <paramref name="stream"/> (not atomic).</summary>
-    public static void Write<T>(Stream stream, IReadOnlyDictionary<string, Tensor<T>> tensors, IReadOnlyDictionary<string, string>? metadata = null)
-        where T : unmanaged, INumber<T>
+    /// <typeparam name="T">The element type.</typeparam>
+    /// <param name="stream">Where the bytes go.</param>
+    /// <param name="tensors">The tensors by name.</param>
+    /// <param name="metadata">Optional "__metadata__" strings.</param>
+    /// <param name="dtype">The dtype to store, as in <see cref="Save{T}"/>.</param>
+    /// <exception cref="ArgumentException">As <see cref="Save{T}"/>.</exception>
+    public static void Write<T>(Stream stream, IReadOnlyDictionary<string, Tensor<T>> tensors, IReadOnlyDictionary<string, string>? metadata = null,
+        string? dtype = null) where T : unmanaged, INumber<T>
     {
         ArgumentNullException.ThrowIfNull(stream);
-        Emit(stream, Plan(tensors, metadata));
+        Emit(stream, Plan(tensors, metadata, dtype));
     }
 
     /// <summary>
-    /// Reads every tensor of <paramref name="path"/>; all must have the dtype of <typeparamref name="T"/>. The file is
-    /// validated completely first; any problem throws a <see cref="CheckpointException"/> naming the file and tensor.
+    /// Reads every tensor of <paramref name="path"/>; all must have the dtype of <typeparamref name="T"/>, unless
+    /// <paramref name="convert"/> (then other dtypes are converted, see <see cref="SafetensorsFile.Read{T}(string, bool)"/>).
+    /// The file is validated completely first; any problem throws a <see cref="CheckpointException"/> naming the file
+    /// and tensor.
     /// </summary>
-    public static Dictionary<string, Tensor<T>> Load<T>(string path) where T : unmanaged, INumber<T>
+    /// <typeparam name="T">The element type of the results.</typeparam>
+    /// <param name="path">The file to read.</param>
+    /// <param name="convert">Whether other dtypes are converted to <typeparamref name="T"/>.</param>
+    /// <returns>The tensors by name.</returns>
+    /// <exception cref="CheckpointException">The file is not valid safetensors, or a dtype does not fit.</exception>
+    public static Dictionary<string, Tensor<T>> Load<T>(string path, bool convert = false) where T : unmanaged, INumber<T>
     {
         using var file = SafetensorsFile.Open(path);
-        return file.ReadAll<T>();
+        return file.ReadAll<T>(convert);
     }
 
-    private sealed record Layout<T>(byte[] Header, (string Name, Tensor<T> Tensor)[] Tensors) where T : unmanaged, INumber<T>;
+    private sealed record Layout<T>(byte[] Header, (string Name, Tensor<T> Tensor, byte[]? Encoded)[] Tensors) where T : unmanaged, INumber<T>;
 
-    private static Layout<T> Plan<T>(IReadOnlyDictionary<string, Tensor<T>> tensors, IReadOnlyDictionary<string, string>? metadata)
+    private static Layout<T> Plan<T>(IReadOnlyDictionary<string, Tensor<T>> tensors, IReadOnlyDictionary<string, string>? metadata, string? target)
         where T : unmanaged, INumber<T>
     {
         ArgumentNullException.ThrowIfNull(tensors);
         RequireLittleEndian();
-        string dtype = SafetensorsDType.Of<T>();
-        int size = Marshal.SizeOf<T>();
-        var list = new List<(string Name, Tensor<T> Tensor)>(tensors.Count);
+        string own = SafetensorsDType.Of<T>(), dtype = target ?? own;
+        if (!SafetensorsDType.IsKnown(dtype))
+            throw new ArgumentException($"Safetensors.Save: unknown dtype '{dtype}'.", nameof(target));
+        if (dtype != own && SafetensorsDType.ConversionProblem(own, dtype) is { } problem)
+            throw new ArgumentException($"Safetensors.Save: cannot store {Tensor<T>.DType} tensors as {dtype}: {problem}", nameof(target));
+        int size = SafetensorsDType.BitsOf(dtype) / 8;
+        var list = new List<(string Name, Tensor<T> Tensor, byte[]? Encoded)>(tensors.Count);
         foreach (var (name, t) in tensors)
         {
             if (string.IsNullOrEmpty(name)) throw new ArgumentException("Safetensors.Save: a tensor name is empty.", nameof(tensors));
             if (name == MetadataKey) throw new ArgumentException($"Safetensors.Save: the tensor name '{MetadataKey}' clashes with the header's metadata key.", nameof(tensors));
             if (t is null) throw new ArgumentException($"Safetensors.Save: tensor '{name}' is null.", nameof(tensors));
-            list.Add((name, t));
+            byte[]? encoded = null;
+            if (dtype != own)
+            {
+                encoded = new byte[(long)t.Length * size];
+                if (SafetensorsDType.Encode<T>(dtype, t.AsSpan(), encoded) is var bad and >= 0)
+                    throw new ArgumentException($"Safetensors.Save: element {bad} (row-major) of tensor '{name}' (value {t.AsSpan()[bad]}) does not fit {dtype}.", nameof(tensors));
+            }
+            list.Add((name, t, encoded));
         }
         if (metadata is not null)
             foreach (var (k, v) in metadata)
@@ -89,7 +125,7 @@ public static class Safetensors
                 w.WriteEndObject();
             }
             long offset = 0;
-            foreach (var (name, t) in list)
+            foreach (var (name, t, _) in list)
             {
                 w.WriteStartObject(name);
                 w.WriteString("dtype", dtype);
@@ -118,7 +154,9 @@ public static class Safetensors
     private static void Emit<T>(Stream stream, Layout<T> layout) where T : unmanaged, INumber<T>
     {
         stream.Write(layout.Header);
-        foreach (var (_, t) in layout.Tensors) stream.Write(MemoryMarshal.AsBytes<T>(t.AsSpan()));
+        foreach (var (_, t, encoded) in layout.Tensors)
+            if (encoded is null) stream.Write(MemoryMarshal.AsBytes<T>(t.AsSpan()));
+            else stream.Write(encoded);
     }
 
     /// <summary>Safetensors data are little-endian; tensors are written and read as their in-memory bytes.</summary>

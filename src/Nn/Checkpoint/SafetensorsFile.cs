@@ -39,7 +39,7 @@ public sealed class SafetensorsEntry
 /// dtype), "shape" (non-negative integers) and "data_offsets" ([begin, end] with end − begin = numel·size), the
 /// entries tile the data buffer exactly (no holes, overlaps, out-of-range offsets or trailing bytes), names are
 /// unique, and "__metadata__" maps strings to strings. Any violation throws a <see cref="CheckpointException"/>
-/// from <see cref="Open"/>. Tensors of any dtype can be listed; <see cref="Read{T}"/> converts nothing and checks
+/// from <see cref="Open"/>. Tensors of any dtype can be listed; <see cref="Read{T}(string, bool)"/> converts nothing and checks
 /// that the dtype is the requested element type's.
 /// </summary>
 public sealed class SafetensorsFile : IDisposable
@@ -228,30 +228,67 @@ public sealed class SafetensorsFile : IDisposable
     /// Reads tensor <paramref name="name"/>; a <see cref="CheckpointException"/> if it is absent or its dtype is not
     /// <typeparamref name="T"/>'s (the message gives both).
     /// </summary>
-    public Tensor<T> Read<T>(string name) where T : unmanaged, INumber<T>
+    /// <typeparam name="T">The element type; the tensor's dtype must be <see cref="SafetensorsDType.Of{T}"/>.</typeparam>
+    /// <param name="name">The tensor's name.</param>
+    /// <returns>A new tensor with the file's shape and values.</returns>
+    /// <exception cref="CheckpointException">No such tensor, or another dtype.</exception>
+    public Tensor<T> Read<T>(string name) where T : unmanaged, INumber<T> => Read<T>(name, convert: false);
+
+    /// <summary>
+    /// Reads tensor <paramref name="name"/>, converting its elements to <typeparamref name="T"/> when
+    /// <paramref name="convert"/> is set and the dtypes differ (see <see cref="SafetensorsDType"/> for which conversions
+    /// exist: e.g. F32, F16 or BF16 into double, F64 into float, I64 into int).
+    /// </summary>
+    /// <typeparam name="T">The element type of the result.</typeparam>
+    /// <param name="name">The tensor's name.</param>
+    /// <param name="convert">Whether another dtype is converted (otherwise it is an error).</param>
+    /// <returns>A new tensor with the file's shape and (converted) values.</returns>
+    /// <exception cref="CheckpointException">
+    /// No such tensor; another dtype and <paramref name="convert"/> is false; a dtype that does not convert to
+    /// <typeparamref name="T"/>; an integer that does not fit <typeparamref name="T"/>.
+    /// </exception>
+    public Tensor<T> Read<T>(string name, bool convert) where T : unmanaged, INumber<T>
     {
         var e = this[name];
-        CheckReadable<T>(e);
+        CheckReadable<T>(e, convert);
         return ReadData<T>(e);
     }
 
     /// <summary>
     /// Reads every tensor; all dtypes are checked against <typeparamref name="T"/> before any data is read.
     /// </summary>
-    public Dictionary<string, Tensor<T>> ReadAll<T>() where T : unmanaged, INumber<T>
+    /// <typeparam name="T">The element type; every dtype must be <see cref="SafetensorsDType.Of{T}"/>.</typeparam>
+    /// <returns>The tensors by name.</returns>
+    /// <exception cref="CheckpointException">A tensor of another dtype.</exception>
+    public Dictionary<string, Tensor<T>> ReadAll<T>() where T : unmanaged, INumber<T> => ReadAll<T>(convert: false);
+
+    /// <summary>
+    /// Reads every tensor, converting other dtypes to <typeparamref name="T"/> when <paramref name="convert"/> is set
+    /// (as <see cref="Read{T}(string, bool)"/>); every dtype is checked before any data is read.
+    /// </summary>
+    /// <typeparam name="T">The element type of the results.</typeparam>
+    /// <param name="convert">Whether other dtypes are converted (otherwise they are an error).</param>
+    /// <returns>The tensors by name.</returns>
+    /// <exception cref="CheckpointException">As <see cref="Read{T}(string, bool)"/>, for the first tensor at fault.</exception>
+    public Dictionary<string, Tensor<T>> ReadAll<T>(bool convert) where T : unmanaged, INumber<T>
     {
-        foreach (var e in Entries) CheckReadable<T>(e);
+        foreach (var e in Entries) CheckReadable<T>(e, convert);
         var result = new Dictionary<string, Tensor<T>>(Entries.Count, StringComparer.Ordinal);
         foreach (var e in Entries) result[e.Name] = ReadData<T>(e);
         return result;
     }
 
-    private void CheckReadable<T>(SafetensorsEntry e) where T : unmanaged, INumber<T>
+    private void CheckReadable<T>(SafetensorsEntry e, bool convert) where T : unmanaged, INumber<T>
     {
         string expected = SafetensorsDType.Of<T>();
         if (e.DType != expected)
-            throw new CheckpointException(FilePath, e.Name, $"dtype {e.DType} in the file, but {expected} ({Tensor<T>.DType}) was expected.");
-        long numel = (e.End - e.Begin) / Marshal.SizeOf<T>();
+        {
+            if (!convert)
+                throw new CheckpointException(FilePath, e.Name, $"dtype {e.DType} in the file, but {expected} ({Tensor<T>.DType}) was expected (ask for conversion to convert it).");
+            if (SafetensorsDType.ConversionProblem(e.DType, expected) is { } problem)
+                throw new CheckpointException(FilePath, e.Name, $"dtype {e.DType} in the file cannot be read as {expected} ({Tensor<T>.DType}): {problem}");
+        }
+        long numel = (e.End - e.Begin) * 8 / SafetensorsDType.BitsOf(e.DType);
         if (numel > Array.MaxLength)
             throw new CheckpointException(FilePath, e.Name, $"shape {Shapes.Str(e.ShapeArray)} has more elements than a tensor can hold.");
     }
@@ -259,9 +296,13 @@ public sealed class SafetensorsFile : IDisposable
     private Tensor<T> ReadData<T>(SafetensorsEntry e) where T : unmanaged, INumber<T>
     {
         var t = new Tensor<T>(e.ShapeArray);
+        bool same = e.DType == SafetensorsDType.Of<T>();
+        var bytes = same ? MemoryMarshal.AsBytes(t.AsSpan()) : new byte[e.End - e.Begin];
         _stream.Position = DataStart + e.Begin;
-        try { _stream.ReadExactly(MemoryMarshal.AsBytes(t.AsSpan())); }
+        try { _stream.ReadExactly(bytes); }
         catch (EndOfStreamException x) { throw new CheckpointException(FilePath, e.Name, "the file ended while reading the tensor's data.", x); }
+        if (!same && SafetensorsDType.Decode<T>(e.DType, bytes, t.AsSpan()) is var bad and >= 0)
+            throw new CheckpointException(FilePath, e.Name, $"element {bad} (row-major) of the {e.DType} tensor does not fit {Tensor<T>.DType}.");
         return t;
     }
 

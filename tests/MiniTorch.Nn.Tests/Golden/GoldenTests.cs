@@ -1,5 +1,5 @@
 using MiniTorch.Autograd;
-using MiniTorch.Nn.Reference;
+using MiniTorch.Reference;
 
 namespace MiniTorch.Nn.Tests.Golden;
 

@@ -2,7 +2,7 @@ using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
 using MiniTorch.Autograd;
-using MiniTorch.Nn.Reference;
+using MiniTorch.Reference;
 
 namespace MiniTorch.Nn.Tests.Modules;
 

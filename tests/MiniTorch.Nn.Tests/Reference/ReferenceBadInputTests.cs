@@ -1,4 +1,4 @@
-using MiniTorch.Nn.Reference;
+using MiniTorch.Reference;
 
 namespace MiniTorch.Nn.Tests.Reference;
 

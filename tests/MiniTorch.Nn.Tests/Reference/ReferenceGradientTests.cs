@@ -1,7 +1,7 @@
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
-using MiniTorch.Nn.Reference;
+using MiniTorch.Reference;
 
 namespace MiniTorch.Nn.Tests.Reference;
 

@@ -1,4 +1,4 @@
-namespace MiniTorch.Nn;
+namespace MiniTorch;
 
 /// <summary>
 /// Checks a function's arguments against symbolic shapes such as <c>"N,T,D"</c> or <c>"D,4H"</c>, the way the

@@ -1,7 +1,7 @@
 using System.Numerics;
-using static MiniTorch.Nn.Signature;
+using static MiniTorch.Signature;
 
-namespace MiniTorch.Nn.Reference;
+namespace MiniTorch.Reference;
 
 /// <summary>What <see cref="Cs231n.RnnStepForward{T}"/> keeps for its backward pass (the seed's <c>cache</c> tuple).</summary>
 public sealed record RnnStepCache<T> where T : unmanaged, IFloatingPointIeee754<T>

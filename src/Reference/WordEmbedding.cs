@@ -1,7 +1,7 @@
 using System.Numerics;
-using static MiniTorch.Nn.Signature;
+using static MiniTorch.Signature;
 
-namespace MiniTorch.Nn.Reference;
+namespace MiniTorch.Reference;
 
 /// <summary>What <see cref="Cs231n.WordEmbeddingForward{T}"/> keeps for its backward pass.</summary>
 public sealed record WordEmbeddingCache<T> where T : unmanaged, IFloatingPointIeee754<T>

@@ -1,6 +1,6 @@
 using System.Numerics;
 
-namespace MiniTorch.Nn.Reference;
+namespace MiniTorch.Reference;
 
 /// <summary>
 /// The hand-derived forward and backward passes of the CS231n recurrent-network layers (the seed document), on plain

@@ -1,7 +1,7 @@
 using System.Numerics;
-using static MiniTorch.Nn.Signature;
+using static MiniTorch.Signature;
 
-namespace MiniTorch.Nn.Reference;
+namespace MiniTorch.Reference;
 
 /// <summary>What <see cref="Cs231n.TemporalAffineForward{T}"/> keeps for its backward pass.</summary>
 public sealed record TemporalAffineCache<T> where T : unmanaged, IFloatingPointIeee754<T>
@@ -72,7 +72,7 @@ public static partial class Cs231n
     /// <param name="mask">
     /// The mask, (N, T), as 0/1 values of <typeparamref name="T"/> (CS231n's boolean array: 1 where the scores at
     /// x[n, t] count toward the loss, 0 where they do not, e.g. after the end of a caption). Values other than 0 and 1
-    /// act as per-position weights, exactly as in <see cref="Ops.CrossEntropy{T}"/>.
+    /// act as per-position weights, exactly as in MiniTorch.Autograd's <c>Ops.CrossEntropy</c>.
     /// </param>
     /// <returns>The scalar loss and dx, the gradient of the loss with respect to the scores (N, T, V).</returns>
     /// <exception cref="ArgumentException">A shape does not fit the signature above.</exception>
