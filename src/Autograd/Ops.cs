@@ -17,11 +17,6 @@ public static class Ops
     /// </summary>
     public static Variable<T> AddMatMul<T>(Variable<T> c, Variable<T> a, Variable<T> b, Tensor<T>? bTransposed = null)
         where T : unmanaged, IFloatingPointIeee754<T> => new AddMatMul<T>(bTransposed).Apply(c, a, b);
-    /// <summary>The LSTM cell state f ⊙ c_prev + i ⊙ g from the pre-activation a (N, 4H), gates i, f, o, g; c_prev null means zero.</summary>
-    public static Variable<T> LstmCellState<T>(Variable<T> a, Variable<T>? cPrev) where T : unmanaged, IFloatingPointIeee754<T> =>
-        cPrev is null ? new LstmCellState<T>().Apply(a) : new LstmCellState<T>().Apply(a, cPrev);
-    /// <summary>The LSTM hidden state o ⊙ tanh(c) from the pre-activation a (N, 4H) and the cell state c (N, H).</summary>
-    public static Variable<T> LstmCellOutput<T>(Variable<T> a, Variable<T> c) where T : unmanaged, IFloatingPointIeee754<T> => new LstmCellOutput<T>().Apply(a, c);
     /// <summary>e^x.</summary>
     public static Variable<T> Exp<T>(this Variable<T> x) where T : unmanaged, IFloatingPointIeee754<T> => new Exp<T>().Apply(x);
     /// <summary>Natural logarithm.</summary>

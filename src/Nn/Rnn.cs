@@ -4,7 +4,7 @@ using static MiniTorch.Signature;
 namespace MiniTorch.Nn;
 
 /// <summary>
-/// One step of a vanilla tanh RNN (PyTorch's <c>nn.RNNCell</c>), composed of tape ops only:
+/// One step of a vanilla tanh RNN (PyTorch's <c>nn.RNNCell</c>), composed of ops (its gate math is one tanh):
 /// h' = tanh(x·Wx + h·Wh + b), with Wx (D, H), Wh (H, H), b (H,) in the seed's layout (see <see cref="RecurrentBase{T}"/>
 /// for the layout and the initialisation U(-1/√H, 1/√H)). The hand-derived counterpart is
 /// <c>MiniTorch.Reference.Cs231n.RnnStepForward</c>.
@@ -31,8 +31,7 @@ public sealed class RnnCell<T> : RecurrentBase<T> where T : unmanaged, IFloating
 }
 
 /// <summary>
-/// A vanilla tanh RNN over a whole sequence (PyTorch's <c>nn.RNN</c> with batch_first and one layer), composed of tape
-/// ops only: h_t = tanh(x_t·Wx + h_{t-1}·Wh + b). The input projection of all T steps is one (N·T, D)·(D, H) matrix
+/// A vanilla tanh RNN over a whole sequence (PyTorch's <c>nn.RNN</c> with batch_first and one layer), composed of ops: h_t = tanh(x_t·Wx + h_{t-1}·Wh + b). The input projection of all T steps is one (N·T, D)·(D, H) matrix
 /// multiply; each step then adds h_{t-1}·Wh. Layout and initialisation as <see cref="RnnCell{T}"/>; the hand-derived
 /// counterpart is <c>MiniTorch.Reference.Cs231n.RnnForward</c>.
 /// </summary>
