@@ -77,6 +77,110 @@ public static class Ops
     /// <summary>Gathers slices along <paramref name="axis"/> by integer indices (embedding lookup is IndexSelect(0, ids)).</summary>
     public static Variable<T> IndexSelect<T>(this Variable<T> x, int axis, Tensor<int> indices) where T : unmanaged, IFloatingPointIeee754<T> => new IndexSelect<T>(axis, indices).Apply(x);
 
+    /// <summary>
+    /// <c>torch.gather</c>: values picked along <paramref name="axis"/> by <paramref name="index"/> (the input's rank,
+    /// sizes at most the input's on the other axes); the result has the index's shape. Backward scatter-adds, so a
+    /// position picked twice gets both gradients.
+    /// </summary>
+    /// <param name="x">The input.</param>
+    /// <param name="axis">The axis the index points along (negative counts from the end).</param>
+    /// <param name="index">Positions in [0, x.Dim(axis)).</param>
+    /// <returns>The gathered values.</returns>
+    /// <exception cref="ArgumentException">The index's rank or sizes do not fit x, or the axis is out of range.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An index value is out of range.</exception>
+    public static Variable<T> Gather<T>(this Variable<T> x, int axis, Tensor<int> index) where T : unmanaged, IFloatingPointIeee754<T> =>
+        new Gather<T>(axis, index).Apply(x);
+    /// <summary><c>torch.flip</c>: the elements in reverse order along each of <paramref name="axes"/>.</summary>
+    /// <param name="x">The input.</param>
+    /// <param name="axes">The axes to reverse, each at most once (negative counts from the end).</param>
+    /// <returns>The flipped copy.</returns>
+    /// <exception cref="ArgumentException">An axis is out of range or repeated.</exception>
+    public static Variable<T> Flip<T>(this Variable<T> x, params int[] axes) where T : unmanaged, IFloatingPointIeee754<T> => new Flip<T>(axes).Apply(x);
+    /// <summary>
+    /// <c>torch.where(condition, a, b)</c>: a where the 0/1 mask is 1, else b; the three shapes broadcast together.
+    /// The mask is a constant (e.g. <c>Tensor.Greater(x, y)</c>); values other than 0 and 1 are rejected.
+    /// </summary>
+    /// <param name="condition">The 0/1 mask.</param>
+    /// <param name="a">Taken where the mask is 1.</param>
+    /// <param name="b">Taken where the mask is 0.</param>
+    /// <returns>The selected values, of the broadcast shape.</returns>
+    /// <exception cref="ArgumentException">The shapes do not broadcast, or the mask holds something other than 0 and 1.</exception>
+    public static Variable<T> Where<T>(Tensor<T> condition, Variable<T> a, Variable<T> b) where T : unmanaged, IFloatingPointIeee754<T> =>
+        new Where<T>(condition).Apply(a, b);
+    /// <summary><c>torch.maximum</c>: elementwise max(a, b) with broadcasting; on ties each gets half the gradient.</summary>
+    /// <param name="a">First operand.</param>
+    /// <param name="b">Second operand.</param>
+    /// <returns>The elementwise maximum.</returns>
+    /// <exception cref="ArgumentException">The shapes do not broadcast.</exception>
+    public static Variable<T> Maximum<T>(this Variable<T> a, Variable<T> b) where T : unmanaged, IFloatingPointIeee754<T> => new Maximum<T>().Apply(a, b);
+    /// <summary><c>torch.minimum</c>: elementwise min(a, b) with broadcasting; on ties each gets half the gradient.</summary>
+    /// <param name="a">First operand.</param>
+    /// <param name="b">Second operand.</param>
+    /// <returns>The elementwise minimum.</returns>
+    /// <exception cref="ArgumentException">The shapes do not broadcast.</exception>
+    public static Variable<T> Minimum<T>(this Variable<T> a, Variable<T> b) where T : unmanaged, IFloatingPointIeee754<T> => new Minimum<T>().Apply(a, b);
+    /// <summary><c>torch.max(x)</c>: the largest element (rank 0); the gradient is shared evenly by tied elements.</summary>
+    /// <param name="x">A non-empty input.</param>
+    /// <returns>The maximum.</returns>
+    /// <exception cref="ArgumentException">x is empty.</exception>
+    public static Variable<T> Max<T>(this Variable<T> x) where T : unmanaged, IFloatingPointIeee754<T> => new ExtremumAll<T>(max: true).Apply(x);
+    /// <summary><c>torch.min(x)</c>: the smallest element (rank 0); the gradient is shared evenly by tied elements.</summary>
+    /// <param name="x">A non-empty input.</param>
+    /// <returns>The minimum.</returns>
+    /// <exception cref="ArgumentException">x is empty.</exception>
+    public static Variable<T> Min<T>(this Variable<T> x) where T : unmanaged, IFloatingPointIeee754<T> => new ExtremumAll<T>(max: false).Apply(x);
+    /// <summary>
+    /// <c>torch.max(x, dim, keepdim)</c>: the maximum along <paramref name="axis"/> and its position (the first one on
+    /// ties, which then gets the whole gradient; a NaN wins and propagates).
+    /// </summary>
+    /// <param name="x">The input.</param>
+    /// <param name="axis">The axis reduced (negative counts from the end).</param>
+    /// <param name="keepDim">Keep the axis with size 1.</param>
+    /// <returns>The values (differentiable) and the int32 indices, both of the reduced shape.</returns>
+    /// <exception cref="ArgumentException">The axis is out of range.</exception>
+    /// <exception cref="InvalidOperationException">The axis is empty.</exception>
+    public static (Variable<T> Values, Tensor<int> Indices) Max<T>(this Variable<T> x, int axis, bool keepDim = false) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var op = new ExtremumAlong<T>(axis, keepDim, max: true);
+        var values = op.Apply(x);
+        return (values, op.Indices);
+    }
+    /// <summary><c>torch.min(x, dim, keepdim)</c>: the minimum along <paramref name="axis"/> and its position (see <see cref="Max{T}(Variable{T}, int, bool)"/>).</summary>
+    /// <param name="x">The input.</param>
+    /// <param name="axis">The axis reduced (negative counts from the end).</param>
+    /// <param name="keepDim">Keep the axis with size 1.</param>
+    /// <returns>The values (differentiable) and the int32 indices, both of the reduced shape.</returns>
+    /// <exception cref="ArgumentException">The axis is out of range.</exception>
+    /// <exception cref="InvalidOperationException">The axis is empty.</exception>
+    public static (Variable<T> Values, Tensor<int> Indices) Min<T>(this Variable<T> x, int axis, bool keepDim = false) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var op = new ExtremumAlong<T>(axis, keepDim, max: false);
+        var values = op.Apply(x);
+        return (values, op.Indices);
+    }
+
+    /// <summary>
+    /// <c>torch.nn.functional.layer_norm</c>: normalises the trailing axes <paramref name="normalizedShape"/> of x to
+    /// zero mean and unit biased variance, then scales by <paramref name="weight"/> and shifts by <paramref name="bias"/>
+    /// (each optional, of shape normalizedShape). See <see cref="LayerNorm{T}"/> for the equations.
+    /// </summary>
+    /// <param name="x">The input (…, normalizedShape).</param>
+    /// <param name="normalizedShape">The trailing axes normalised together (at least one, sizes ≥ 1).</param>
+    /// <param name="weight">Elementwise scale, or null.</param>
+    /// <param name="bias">Elementwise shift, or null.</param>
+    /// <param name="eps">Added to the variance (finite, ≥ 0; PyTorch's default 1e-5).</param>
+    /// <returns>The normalised input, of x's shape.</returns>
+    /// <exception cref="ArgumentException">x does not end with normalizedShape, or weight/bias has another shape.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">eps is negative or not finite.</exception>
+    public static Variable<T> LayerNorm<T>(this Variable<T> x, int[] normalizedShape, Variable<T>? weight = null, Variable<T>? bias = null, double eps = 1e-5)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(normalizedShape);
+        var op = new LayerNorm<T>((int[])normalizedShape.Clone(), weight is not null, bias is not null, T.CreateChecked(eps));
+        Variable<T>[] inputs = [x, .. weight is null ? Array.Empty<Variable<T>>() : [weight], .. bias is null ? Array.Empty<Variable<T>>() : [bias]];
+        return op.Apply(inputs);
+    }
+
     /// <summary>Softmax over the last axis.</summary>
     public static Variable<T> Softmax<T>(this Variable<T> x) where T : unmanaged, IFloatingPointIeee754<T> => new Softmax<T>().Apply(x);
     /// <summary>log softmax over the last axis.</summary>
@@ -95,4 +199,6 @@ public enum Reduction
     Sum,
     /// <summary>Σ w·loss / N with N the size of the first axis (CS231n's temporal softmax loss).</summary>
     BatchMean,
+    /// <summary>No reduction: the per-element losses (PyTorch's 'none'; not accepted by <see cref="Ops.CrossEntropy{T}"/>).</summary>
+    None,
 }

@@ -4,7 +4,7 @@ using static MiniTorch.Signature;
 namespace MiniTorch.Nn;
 
 /// <summary>Losses and other stateless functions on variables (PyTorch's <c>torch.nn.functional</c>).</summary>
-public static class Functional
+public static partial class Functional
 {
     /// <summary>
     /// CS231n's masked temporal softmax loss on the tape: loss = -(1/N) Σ_{n,t} mask[n,t] · log softmax(x[n,t,:])[y[n,t]],

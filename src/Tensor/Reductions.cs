@@ -103,6 +103,69 @@ public static partial class Tensor
         return y;
     }
 
+    /// <summary>Smallest element (NaN if any element is NaN).</summary>
+    /// <param name="x">A non-empty tensor.</param>
+    /// <returns>The minimum.</returns>
+    /// <exception cref="InvalidOperationException">The tensor is empty.</exception>
+    public static T MinAll<T>(this Tensor<T> x) where T : unmanaged, INumber<T>
+    {
+        if (x.Length == 0) throw new InvalidOperationException("MinAll: the tensor is empty.");
+        return TP.Min<T>(x.AsSpan());
+    }
+
+    /// <summary>
+    /// <c>torch.max(x, dim)</c>: the maximum over <paramref name="axis"/> and its position. On ties the first position
+    /// wins; a NaN counts as larger than everything (the first NaN wins), so NaN propagates as in PyTorch.
+    /// </summary>
+    /// <param name="x">The tensor to reduce.</param>
+    /// <param name="axis">The axis reduced (negative counts from the end; it must not be empty).</param>
+    /// <param name="keepDim">Keep the axis with size 1.</param>
+    /// <returns>The values and the int32 indices, both of the reduced shape.</returns>
+    /// <exception cref="ArgumentException">The axis is out of range.</exception>
+    /// <exception cref="InvalidOperationException">The axis is empty.</exception>
+    public static (Tensor<T> Values, Tensor<int> Indices) MaxWithIndices<T>(this Tensor<T> x, int axis, bool keepDim = false) where T : unmanaged, INumber<T> =>
+        Extremum(x, axis, keepDim, max: true, "Max");
+
+    /// <summary>
+    /// <c>torch.min(x, dim)</c>: the minimum over <paramref name="axis"/> and its position (first on ties; NaN wins
+    /// and propagates, as in PyTorch).
+    /// </summary>
+    /// <param name="x">The tensor to reduce.</param>
+    /// <param name="axis">The axis reduced (negative counts from the end; it must not be empty).</param>
+    /// <param name="keepDim">Keep the axis with size 1.</param>
+    /// <returns>The values and the int32 indices, both of the reduced shape.</returns>
+    /// <exception cref="ArgumentException">The axis is out of range.</exception>
+    /// <exception cref="InvalidOperationException">The axis is empty.</exception>
+    public static (Tensor<T> Values, Tensor<int> Indices) MinWithIndices<T>(this Tensor<T> x, int axis, bool keepDim = false) where T : unmanaged, INumber<T> =>
+        Extremum(x, axis, keepDim, max: false, "Min");
+
+    private static (Tensor<T>, Tensor<int>) Extremum<T>(Tensor<T> x, int axis, bool keepDim, bool max, string op) where T : unmanaged, INumber<T>
+    {
+        int ax = Shapes.Axis(axis, x.Rank, op);
+        var (outer, n, inner) = AroundAxis(x.Shape, ax);
+        if (n == 0) throw new InvalidOperationException($"{op}: axis {axis} of {x.ShapeString} is empty.");
+        var shape = ReducedShape(x.Shape, ax, keepDim);
+        var values = new Tensor<T>(shape);
+        var indices = new Tensor<int>(shape);
+        ReadOnlySpan<T> src = x.AsSpan();
+        Span<T> dv = values.AsSpan();
+        Span<int> di = indices.AsSpan();
+        for (int o = 0; o < outer; o++)
+            for (int i = 0; i < inner; i++)
+            {
+                int best = 0;
+                T bv = src[o * n * inner + i];
+                for (int k = 1; k < n && !T.IsNaN(bv); k++)
+                {
+                    T v = src[(o * n + k) * inner + i];
+                    if (T.IsNaN(v) || (max ? v > bv : v < bv)) { bv = v; best = k; }
+                }
+                dv[o * inner + i] = bv;
+                di[o * inner + i] = best;
+            }
+        return (values, indices);
+    }
+
     /// <summary>Softmax over the last axis, computed as exp(x - max) / sum so large logits do not overflow.</summary>
     public static Tensor<T> Softmax<T>(this Tensor<T> x) where T : unmanaged, IFloatingPointIeee754<T>
     {

@@ -1,4 +1,3 @@
-using MiniTorch.Examples.Captioning;
 
 namespace MiniTorch.Examples.Tests;
 

@@ -12,6 +12,23 @@ internal static class Props
 
     public static Arbitrary<int> Ints => ArbMap.Default.ArbFor<int>();
     public static Arbitrary<bool> Bools => ArbMap.Default.ArbFor<bool>();
+
+    /// <summary>
+    /// float64 tensors of a random shape whose values are all distinct and at least 0.2 apart (a shuffled ladder with
+    /// jitter): no two tie within a central-difference step (Max/Min), and any two values differ (LayerNorm rows have
+    /// a variance well above eps, away from the steep region where a central difference is inaccurate).
+    /// </summary>
+    public static Arbitrary<MiniTorch.Tensor<double>> Distinct =>
+        Arb.From(MiniTorch.Testing.TensorGen.Shape().SelectMany(shape => MiniTorch.Testing.TensorGen.Seed.Select(seed =>
+        {
+            var rng = new Rng(seed);
+            int n = shape.Aggregate(1, (p, s) => p * s);
+            var order = rng.Permutation(n);
+            var t = new MiniTorch.Tensor<double>(shape);
+            var v = t.AsSpan();
+            for (int i = 0; i < n; i++) v[i] = 0.3 * (order[i] - n / 2.0) + 0.1 * rng.NextDouble();
+            return t;
+        })));
 }
 
 /// <summary>

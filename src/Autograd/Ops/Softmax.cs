@@ -67,6 +67,8 @@ public sealed class CrossEntropy<T>(Tensor<int> targets, Tensor<T>? mask, Reduct
         var logits = x[0];
         if (logits.Rank < 1 || !targets.HasShape(logits.Shape[..^1]))
             throw new ArgumentException($"CrossEntropy: targets {targets.ShapeString} must have the logits' shape {logits.ShapeString} without its last axis.");
+        if (reduction is not (Reduction.Mean or Reduction.Sum or Reduction.BatchMean))
+            throw new ArgumentOutOfRangeException(nameof(reduction), $"CrossEntropy: reduction {reduction} is not supported (use Mean, Sum or BatchMean).");
         if (mask is not null && !mask.HasShape(targets.Shape))
             throw new ArgumentException($"CrossEntropy: mask {mask.ShapeString} must have the targets' shape {targets.ShapeString}.");
         int v = logits.Dim(-1);

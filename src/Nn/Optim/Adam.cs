@@ -50,26 +50,54 @@ public sealed class Adam<T> : Optimizer<T> where T : unmanaged, IFloatingPointIe
     /// <inheritdoc/>
     protected override void Update(int index, Span<T> p, ReadOnlySpan<T> g, long step)
     {
-        T lr = LearningRate, b1 = Beta1, b2 = Beta2, wd = WeightDecay, eps = Eps;
-        double bc1 = 1 - Math.Pow(double.CreateChecked(b1), step);
-        double bc2 = 1 - Math.Pow(double.CreateChecked(b2), step);
-        T stepSize = T.CreateChecked(double.CreateChecked(lr) / bc1);
-        T bc2Sqrt = T.CreateChecked(Math.Sqrt(bc2));
+        var rule = AdamRule<T>.For(LearningRate, Beta1, Beta2, Eps, step);
+        T wd = WeightDecay;
         Span<T> mAll = Buffer(ExpAvg, index), vAll = Buffer(ExpAvgSq, index);
         for (int o = 0; o < p.Length; o += ChunkLength)
         {
             int n = Math.Min(ChunkLength, p.Length - o);
-            Span<T> pc = p.Slice(o, n), m = mAll.Slice(o, n), v = vAll.Slice(o, n), t = Scratch2(n);
-            ReadOnlySpan<T> d = WithWeightDecay(g.Slice(o, n), pc, wd);
-            TP.Lerp(m, d, T.One - b1, m);                          // m + (1-β1)(d - m) = β1·m + (1-β1)·d
-            TP.Multiply(v, b2, v);
-            TP.Multiply(d, T.One - b2, t);
-            TP.MultiplyAdd(t, d, v, v);                            // β2·v + (1-β2)·d·d
-            TP.Sqrt(v, t);
-            TP.Divide(t, bc2Sqrt, t);
-            TP.Add(t, eps, t);                                     // √v/√(1-β2^t) + eps
-            TP.Divide(m, t, t);
-            TP.MultiplyAdd(t, -stepSize, pc, pc);                  // p − lr/(1-β1^t) · m/denom
+            Span<T> pc = p.Slice(o, n);
+            rule.Apply(pc, WithWeightDecay(g.Slice(o, n), pc, wd), mAll.Slice(o, n), vAll.Slice(o, n), default, Scratch2(n));
         }
+    }
+}
+
+/// <summary>
+/// Adam's moment updates and bias-corrected step on one block, the one definition shared by <see cref="Adam{T}"/> and
+/// <see cref="AdamW{T}"/>. The bias corrections are computed in double and rounded to <typeparamref name="T"/>, as
+/// PyTorch does with Python floats.
+/// </summary>
+internal readonly struct AdamRule<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly T _b1, _b2, _eps, _stepSize, _bc2Sqrt;
+
+    private AdamRule(T b1, T b2, T eps, T stepSize, T bc2Sqrt) { _b1 = b1; _b2 = b2; _eps = eps; _stepSize = stepSize; _bc2Sqrt = bc2Sqrt; }
+
+    /// <summary>The rule at a parameter's step <paramref name="step"/> (1 first): step size lr/(1 − β1^t) and √(1 − β2^t).</summary>
+    internal static AdamRule<T> For(T lr, T b1, T b2, T eps, long step)
+    {
+        double bc1 = 1 - Math.Pow(double.CreateChecked(b1), step);
+        double bc2 = 1 - Math.Pow(double.CreateChecked(b2), step);
+        return new(b1, b2, eps, T.CreateChecked(double.CreateChecked(lr) / bc1), T.CreateChecked(Math.Sqrt(bc2)));
+    }
+
+    /// <summary>
+    /// m = β1·m + (1 − β1)·d, v = β2·v + (1 − β2)·d², then p −= stepSize · m / (√v̂ / √(1 − β2^t) + eps) with v̂ = v, or,
+    /// when <paramref name="vMax"/> is not empty (AMSGrad), vMax = max(vMax, v) and v̂ = vMax. <paramref name="t"/> is
+    /// scratch of the block's length, distinct from <paramref name="d"/>.
+    /// </summary>
+    internal void Apply(Span<T> p, ReadOnlySpan<T> d, Span<T> m, Span<T> v, Span<T> vMax, Span<T> t)
+    {
+        TP.Lerp(m, d, T.One - _b1, m);                         // m + (1-β1)(d - m) = β1·m + (1-β1)·d
+        TP.Multiply(v, _b2, v);
+        TP.Multiply(d, T.One - _b2, t);
+        TP.MultiplyAdd(t, d, v, v);                            // β2·v + (1-β2)·d·d
+        ReadOnlySpan<T> second = v;
+        if (!vMax.IsEmpty) { TP.Max(vMax, v, vMax); second = vMax; }
+        TP.Sqrt(second, t);
+        TP.Divide(t, _bc2Sqrt, t);
+        TP.Add(t, _eps, t);                                    // √v̂/√(1-β2^t) + eps
+        TP.Divide(m, t, t);
+        TP.MultiplyAdd(t, -_stepSize, p, p);                   // p − lr/(1-β1^t) · m/denom
     }
 }

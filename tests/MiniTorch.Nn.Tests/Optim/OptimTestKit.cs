@@ -59,6 +59,8 @@ internal static class OptimTestKit
         ["SgdMomentum", (Func<IEnumerable<Variable<double>>, Optimizer<double>>)(ps => new Sgd<double>(ps, lr: 0.1, momentum: 0.9, dampening: 0.1, weightDecay: 0.01))],
         ["SgdNesterov", (Func<IEnumerable<Variable<double>>, Optimizer<double>>)(ps => new Sgd<double>(ps, lr: 0.1, momentum: 0.8, weightDecay: 0.02, nesterov: true))],
         ["Adam", (Func<IEnumerable<Variable<double>>, Optimizer<double>>)(ps => new Adam<double>(ps, lr: 0.05, beta1: 0.8, beta2: 0.95, eps: 1e-6, weightDecay: 0.01))],
+        ["AdamW", (Func<IEnumerable<Variable<double>>, Optimizer<double>>)(ps => new AdamW<double>(ps, lr: 0.05, beta1: 0.8, beta2: 0.95, eps: 1e-6, weightDecay: 0.05))],
+        ["AdamWAmsGrad", (Func<IEnumerable<Variable<double>>, Optimizer<double>>)(ps => new AdamW<double>(ps, lr: 0.05, weightDecay: 0.1, amsgrad: true))],
         ["Adagrad", (Func<IEnumerable<Variable<double>>, Optimizer<double>>)(ps => new Adagrad<double>(ps, lr: 0.1, weightDecay: 0.01))],
         ["RmsProp", (Func<IEnumerable<Variable<double>>, Optimizer<double>>)(ps => new RmsProp<double>(ps, lr: 0.01, alpha: 0.9))],
         ["RmsPropFull", (Func<IEnumerable<Variable<double>>, Optimizer<double>>)(ps => new RmsProp<double>(ps, lr: 0.01, alpha: 0.9, eps: 1e-6, weightDecay: 0.01, momentum: 0.5, centered: true))],

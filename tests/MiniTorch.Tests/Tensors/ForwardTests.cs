@@ -83,19 +83,19 @@ public class ForwardTests
             Reference.Close(Unary(op, x32.ToDouble()), Unary(op, x32).ToDouble(), 1e-6, what: op);
         }));
 
-    public static TheoryData<string> BinaryOps => new() { "Add", "Sub", "Mul", "Div", "Maximum", "Greater" };
+    public static TheoryData<string> BinaryOps => new() { "Add", "Sub", "Mul", "Div", "Maximum", "Minimum", "Greater" };
 
     private static Tensor<T> Binary<T>(string op, Tensor<T> a, Tensor<T> b) where T : unmanaged, INumber<T> => op switch
     {
         "Add" => a + b, "Sub" => a - b, "Mul" => a * b, "Div" => a / b,
-        "Maximum" => Tensor.Maximum(a, b), "Greater" => Tensor.Greater(a, b),
+        "Maximum" => Tensor.Maximum(a, b), "Minimum" => Tensor.Minimum(a, b), "Greater" => Tensor.Greater(a, b),
         _ => throw new ArgumentException(op),
     };
 
     private static T Scalar<T>(string op, T a, T b) where T : INumber<T> => op switch
     {
         "Add" => a + b, "Sub" => a - b, "Mul" => a * b, "Div" => a / b,
-        "Maximum" => T.Max(a, b), "Greater" => a > b ? T.One : T.Zero,
+        "Maximum" => T.Max(a, b), "Minimum" => T.Min(a, b), "Greater" => a > b ? T.One : T.Zero,
         _ => throw new ArgumentException(op),
     };
 

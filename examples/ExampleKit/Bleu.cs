@@ -1,4 +1,4 @@
-namespace MiniTorch.Examples.Captioning;
+namespace MiniTorch.Examples;
 
 /// <summary>Corpus-level BLEU (Papineni et al. 2002) with one reference per candidate, uniform weights up to 4-grams.</summary>
 public static class Bleu
@@ -8,10 +8,16 @@ public static class Bleu
     /// n-gram precisions (clipped counts, summed over the corpus) times the brevity penalty exp(1 - r/c) when c &lt; r.
     /// Returns 0 when some precision is 0.
     /// </summary>
+    /// <param name="candidates">The candidate sentences, each a list of tokens.</param>
+    /// <param name="references">One reference sentence per candidate.</param>
+    /// <param name="maxN">The longest n-gram counted (BLEU-4 by default).</param>
+    /// <returns>The corpus BLEU score in [0, 1].</returns>
+    /// <exception cref="ArgumentException">The numbers of candidates and references differ, or maxN is below 1.</exception>
     public static double Score(IReadOnlyList<IReadOnlyList<string>> candidates, IReadOnlyList<IReadOnlyList<string>> references, int maxN = 4)
     {
         if (candidates.Count != references.Count)
             throw new ArgumentException($"Bleu: {candidates.Count} candidates but {references.Count} references.");
+        if (maxN < 1) throw new ArgumentException($"Bleu: maxN must be >= 1, got {maxN}.", nameof(maxN));
         var matched = new long[maxN];
         var total = new long[maxN];
         long candidateLength = 0, referenceLength = 0;
