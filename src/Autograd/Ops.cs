@@ -11,12 +11,9 @@ public static class Ops
 {
     /// <summary>Matrix product (see <see cref="MatMul{T}"/> for the supported shapes).</summary>
     public static Variable<T> MatMul<T>(this Variable<T> a, Variable<T> b) where T : unmanaged, IFloatingPointIeee754<T> => new MatMul<T>().Apply(a, b);
-    /// <summary>
-    /// c + a·b in one op (torch.addmm; c broadcasts to the product's shape). <paramref name="bTransposed"/> may hold
-    /// bᵀ, materialised once by the caller, to speed up the backward (see <see cref="AddMatMul{T}"/>).
-    /// </summary>
-    public static Variable<T> AddMatMul<T>(Variable<T> c, Variable<T> a, Variable<T> b, Tensor<T>? bTransposed = null)
-        where T : unmanaged, IFloatingPointIeee754<T> => new AddMatMul<T>(bTransposed).Apply(c, a, b);
+    /// <summary>c + a·b in one op (torch.addmm; c broadcasts to the product's shape; see <see cref="AddMatMul{T}"/>).</summary>
+    public static Variable<T> AddMatMul<T>(Variable<T> c, Variable<T> a, Variable<T> b)
+        where T : unmanaged, IFloatingPointIeee754<T> => new AddMatMul<T>().Apply(c, a, b);
     /// <summary>e^x.</summary>
     public static Variable<T> Exp<T>(this Variable<T> x) where T : unmanaged, IFloatingPointIeee754<T> => new Exp<T>().Apply(x);
     /// <summary>Natural logarithm.</summary>

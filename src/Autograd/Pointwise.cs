@@ -161,8 +161,8 @@ public class UnaryFunction<T>(UnaryRule<T> rule) : Function<T> where T : unmanag
         var y = new Tensor<T>(x.ShapeArray);
         Rule.Forward(x.AsSpan(), y.AsSpan());
         var uses = Rule.Uses;
-        if ((uses & RuleUses.Input) != 0) _x = x;
-        if ((uses & RuleUses.Output) != 0) _y = y;
+        if ((uses & RuleUses.Input) != 0) SaveForBackward(_x = x);
+        if ((uses & RuleUses.Output) != 0) SaveForBackward(_y = y);
         return y;
     }
 
@@ -209,8 +209,8 @@ public class BinaryFunction<T>(BinaryRule<T> rule) : Function<T> where T : unman
         var y = new Tensor<T>(_runs.Shape);
         _runs.Run(Rule, a.AsSpan(), b.AsSpan(), y.AsSpan());
         var uses = Rule.Uses;
-        if ((uses & RuleUses.Input) != 0) { _a = a; _b = b; }
-        if ((uses & RuleUses.Output) != 0) _y = y;
+        if ((uses & RuleUses.Input) != 0) SaveForBackward(_a = a, _b = b);
+        if ((uses & RuleUses.Output) != 0) SaveForBackward(_y = y);
         return y;
     }
 

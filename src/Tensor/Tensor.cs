@@ -15,13 +15,20 @@ public sealed partial class Tensor<T> where T : unmanaged, INumber<T>
     internal readonly T[] Buffer;
     internal readonly int Offset;
     private readonly int[] _shape;
+    // Shared by every view of the same buffer, so a write through one view is seen by all of them.
+    private readonly VersionCounter _version;
 
     /// <summary>Wraps <paramref name="buffer"/>[<paramref name="offset"/>..] with <paramref name="shape"/> (no copy).</summary>
-    internal Tensor(T[] buffer, int offset, int[] shape)
+    /// <param name="buffer">The storage.</param>
+    /// <param name="offset">Index of the first element in <paramref name="buffer"/>.</param>
+    /// <param name="shape">The shape (kept, not copied).</param>
+    /// <param name="viewOf">The tensor whose storage this one views (shares its version counter), or null for new storage.</param>
+    internal Tensor(T[] buffer, int offset, int[] shape, Tensor<T>? viewOf = null)
     {
         Buffer = buffer;
         Offset = offset;
         _shape = shape;
+        _version = viewOf?._version ?? new VersionCounter();
         Length = Shapes.Numel(shape, "Tensor");
         if (offset < 0 || offset + Length > buffer.Length)
             throw new ArgumentException($"Tensor: shape {Shapes.Str(shape)} needs {Length} elements from offset {offset}, but the buffer holds {buffer.Length}.");
@@ -68,7 +75,11 @@ public sealed partial class Tensor<T> where T : unmanaged, INumber<T>
     public T this[params int[] index]
     {
         get => Buffer[Offset + FlatIndex(index)];
-        set => Buffer[Offset + FlatIndex(index)] = value;
+        set
+        {
+            Buffer[Offset + FlatIndex(index)] = value;
+            MarkModified();
+        }
     }
 
     private int FlatIndex(int[] index)
@@ -86,7 +97,7 @@ public sealed partial class Tensor<T> where T : unmanaged, INumber<T>
     }
 
     /// <summary>A view with a new shape and the same elements; one size may be -1 (inferred).</summary>
-    public Tensor<T> Reshape(params int[] shape) => new(Buffer, Offset, Shapes.Infer(shape, Length, _shape));
+    public Tensor<T> Reshape(params int[] shape) => new(Buffer, Offset, Shapes.Infer(shape, Length, _shape), this);
 
     /// <summary>A deep copy with its own buffer.</summary>
     public Tensor<T> Clone() => new(AsSpan().ToArray(), 0, (int[])_shape.Clone());
@@ -97,10 +108,31 @@ public sealed partial class Tensor<T> where T : unmanaged, INumber<T>
         if (source.Length != Length)
             throw new ArgumentException($"CopyFrom: source shape {Shapes.Str(source._shape)} does not match {Shapes.Str(_shape)}.");
         source.AsSpan().CopyTo(AsSpan());
+        MarkModified();
     }
 
     /// <summary>Sets every element to <paramref name="value"/>.</summary>
-    public void Fill(T value) => AsSpan().Fill(value);
+    /// <param name="value">The value for every element.</param>
+    public void Fill(T value)
+    {
+        AsSpan().Fill(value);
+        MarkModified();
+    }
+
+    /// <summary>
+    /// How many times this tensor's storage was written in place through the library (PyTorch's <c>_version</c>):
+    /// <see cref="CopyFrom"/>, <see cref="Fill"/>, the indexer, <c>Tensor.AddInPlace</c>, <c>MatMulInto</c>, optimizer
+    /// steps, <c>LoadStateDict</c>. Views share their base's counter. The autograd engine compares it with the
+    /// version an op saved for its backward, so an in-place change to a saved value fails loudly instead of giving
+    /// wrong gradients.
+    /// </summary>
+    public int Version => _version.Value;
+
+    /// <summary>
+    /// Counts an in-place write that bypassed the library (a write through <see cref="AsSpan"/>): increments
+    /// <see cref="Version"/> for this tensor and every view of its storage.
+    /// </summary>
+    public void MarkModified() => Interlocked.Increment(ref _version.Value);
 
     /// <summary>True when the shapes are equal.</summary>
     public bool SameShape(Tensor<T> other) => _shape.AsSpan().SequenceEqual(other._shape);
@@ -144,4 +176,10 @@ public sealed partial class Tensor<T> where T : unmanaged, INumber<T>
 
     private static string Format(T v) => v is float f ? f.ToString("G6", CultureInfo.InvariantCulture)
         : v is double d ? d.ToString("G8", CultureInfo.InvariantCulture) : v.ToString(null, CultureInfo.InvariantCulture);
+}
+
+/// <summary>The write counter one storage buffer shares among all its views.</summary>
+internal sealed class VersionCounter
+{
+    public int Value;
 }

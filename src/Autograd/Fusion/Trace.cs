@@ -17,6 +17,10 @@ internal abstract class Tracing
     /// <summary>Records <paramref name="fn"/> applied to <paramref name="inputs"/> and returns the placeholder of its result.</summary>
     public abstract Variable<TV> Record<TV>(Function<TV> fn, Variable<TV>[] inputs) where TV : unmanaged, IFloatingPointIeee754<TV>;
 
+    /// <summary>The error for an op that cannot be fused.</summary>
+    public static NotSupportedException NotPointwise(string op) =>
+        new($"Fuse.Pointwise: {op} is not a pointwise op; a fused function may use only elementwise ops (unary, binary with broadcasting of leading axes, scalar constants) and Narrow/Concat on the last axis. Apply {op} outside the fused function and pass its result in.");
+
     /// <summary>Makes this trace current until the returned scope is disposed (the previous one is restored).</summary>
     public Scope Enter()
     {
@@ -135,7 +139,7 @@ internal sealed class TraceBuilder<T> : Tracing where T : unmanaged, IFloatingPo
                     return new TraceNode<T> { Kind = NodeKind.Concat, Shape = shape, Args = args };
                 }
             default:
-                throw new NotSupportedException($"{_what}: {fn.Name} is not a pointwise op; a fused function may use only elementwise ops (unary, binary with broadcasting of leading axes, scalar constants) and Narrow/Concat on the last axis. Apply {fn.Name} outside the fused function and pass its result in.");
+                throw NotPointwise(fn.Name);
         }
     }
 }
