@@ -203,6 +203,35 @@ public class GraphOwnershipTests
         Assert.Equal([2.0, 2, 2, 2], v.Grad!.ToArray());
     }
 
+    public static TheoryData<string> SavingOps => new() { "MatMul", "Mul", "Tanh", "Maximum", "Max", "LayerNorm", "Softmax" };
+
+    [Theory]
+    [MemberData(nameof(SavingOps))]
+    public void EveryOpThatSavesATensorChecksItsVersion(string op)
+    {
+        var rng = new Rng(2);
+        var x = rng.Normal<double>([2, 3]).RequiresGrad("x");
+        var w = rng.Normal<double>([3]).RequiresGrad("w");
+        Variable<double> y = op switch
+        {
+            "MatMul" => x.MatMul(w.Reshape(3, 1)),
+            "Mul" => x * w,
+            "Tanh" => x.Tanh(),
+            "Maximum" => x.Maximum(w),
+            "Max" => x.Max(),
+            "LayerNorm" => x.LayerNorm([3], w),
+            _ => x.Softmax(),
+        };
+        var loss = y.Sum(); // Sum saves nothing: only the op under test can object
+        var saved = op is "Tanh" or "Softmax" ? y.Data : op is "LayerNorm" or "MatMul" ? w.Data : x.Data;
+        saved.MarkModified(); // as a write through AsSpan() would, announced
+        var ex = Assert.Throws<InvalidOperationException>(() => loss.Backward());
+        Assert.Contains(op, ex.Message);
+        Assert.Contains("modified in place", ex.Message);
+        Assert.Null(x.Grad);
+        Assert.Null(w.Grad);
+    }
+
     [Fact]
     public void GradReturnsGradientsWithoutTouchingGradAndRunsOnlyWhatItNeeds()
     {
