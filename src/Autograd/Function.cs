@@ -46,6 +46,7 @@ public abstract class Function<T> : Node<T> where T : unmanaged, IFloatingPointI
     /// <exception cref="InvalidOperationException">The instance was applied before.</exception>
     public Variable<T> Apply(params Variable<T>[] inputs)
     {
+        if (Fusion.Tracing.Current is { } trace) return trace.Record(this, inputs); // inside Fuse.Pointwise: a node, not a value
         bool record = Begin(inputs, out var data);
         return Finish([Forward(data)], record)[0];
     }
@@ -90,6 +91,7 @@ public abstract class MultiOutputFunction<T> : Node<T> where T : unmanaged, IFlo
     /// <exception cref="InvalidOperationException">The instance was applied before, or Forward returned no output.</exception>
     public Variable<T>[] Apply(params Variable<T>[] inputs)
     {
+        if (Fusion.Tracing.Current is not null) throw Fusion.Tracing.NotPointwise(Name);
         bool record = Begin(inputs, out var data);
         var results = Forward(data);
         if (results is not { Length: > 0 }) throw new InvalidOperationException($"{Name}: Forward must return at least one output.");

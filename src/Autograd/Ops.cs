@@ -18,17 +18,6 @@ public static class Ops
     /// <summary>c + a·b in one op (torch.addmm; c broadcasts to the product's shape; see <see cref="AddMatMul{T}"/>).</summary>
     public static Variable<T> AddMatMul<T>(Variable<T> c, Variable<T> a, Variable<T> b)
         where T : unmanaged, IFloatingPointIeee754<T> => new AddMatMul<T>().Apply(c, a, b);
-    /// <summary>The LSTM cell state f ⊙ c_prev + i ⊙ g from the pre-activation a (N, 4H), gates i, f, o, g; c_prev null means zero.</summary>
-    /// <param name="a">The gate pre-activations (N, 4H).</param>
-    /// <param name="cPrev">The previous cell state (N, H), or null for zero.</param>
-    /// <returns>The new cell state (N, H).</returns>
-    public static Variable<T> LstmCellState<T>(Variable<T> a, Variable<T>? cPrev) where T : unmanaged, IFloatingPointIeee754<T> =>
-        cPrev is null ? new LstmCellState<T>().Apply(a) : new LstmCellState<T>().Apply(a, cPrev);
-    /// <summary>The LSTM hidden state o ⊙ tanh(c) from the pre-activation a (N, 4H) and the cell state c (N, H).</summary>
-    /// <param name="a">The gate pre-activations (N, 4H).</param>
-    /// <param name="c">The cell state (N, H).</param>
-    /// <returns>The hidden state (N, H).</returns>
-    public static Variable<T> LstmCellOutput<T>(Variable<T> a, Variable<T> c) where T : unmanaged, IFloatingPointIeee754<T> => new LstmCellOutput<T>().Apply(a, c);
     /// <summary>e^x.</summary>
     /// <param name="x">The input.</param>
     /// <returns>A new variable, recorded for backward when the input requires grad.</returns>

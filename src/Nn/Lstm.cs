@@ -1,10 +1,12 @@
 using System.Numerics;
+using MiniTorch.Autograd.Fusion;
 using static MiniTorch.Signature;
 
 namespace MiniTorch.Nn;
 
 /// <summary>
-/// One LSTM step (PyTorch's <c>nn.LSTMCell</c>), composed of differentiable ops only. a = x·Wx + h·Wh + b (N, 4H) is split with
+/// One LSTM step (PyTorch's <c>nn.LSTMCell</c>), composed of ops: one matrix product for the recurrence, then the gate
+/// math as elementwise ops, compiled into one op by <see cref="Fuse"/>. a = x·Wx + h·Wh + b (N, 4H) is split with
 /// Narrow into the seed's gate order i, f, o, g: i = σ(a_i), f = σ(a_f), o = σ(a_o), g = tanh(a_g);
 /// c' = f ⊙ c + i ⊙ g; h' = o ⊙ tanh(c'). Wx (D, 4H), Wh (H, 4H), b (4H,) as in the seed (see
 /// <see cref="RecurrentBase{T}"/> for the layout and the initialisation U(-1/√H, 1/√H)). The hand-derived counterpart
@@ -36,26 +38,43 @@ public sealed class LstmCell<T> : RecurrentBase<T> where T : unmanaged, IFloatin
 
     /// <summary>
     /// One step from xw = x·Wx + b (N, 4H): a = xw + h·Wh (one AddMatMul; skipped when h is missing, i.e. zero), then
-    /// <see cref="Gates"/>.
+    /// the gate equations (<see cref="Gates"/>), run as one fused op.
     /// </summary>
     internal static (Variable<T> H, Variable<T> C) Step(Variable<T> xw, Variable<T>? h, Variable<T>? c, Variable<T> wh) =>
-        Gates(h is null ? xw : Ops.AddMatMul(xw, h, wh), c);
+        Fused(h is null ? xw : Ops.AddMatMul(xw, h, wh), c);
+
+    /// <summary>The gate equations (<see cref="Gates"/>) on the pre-activation a (N, 4H) and c (null: zero), run as one fused op.</summary>
+    internal static (Variable<T> H, Variable<T> C) Fused(Variable<T> a, Variable<T>? c)
+    {
+        var hc = c is null ? FusedGatesFromZero.Apply(a) : FusedGates.Apply(a, c);
+        return (hc[0], hc[1]);
+    }
 
     /// <summary>
-    /// The LSTM's pointwise gate math from the pre-activation a (N, 4H), gates i, f, o, g: c' = f ⊙ c + i ⊙ g
-    /// (<see cref="Ops.LstmCellState{T}"/>; f ⊙ c skipped for a missing c) and h' = o ⊙ tanh(c')
-    /// (<see cref="Ops.LstmCellOutput{T}"/>).
+    /// The seed's gate equations on the pre-activation a (N, 4H) = [a_i | a_f | a_o | a_g] and the previous cell state
+    /// c (N, H), null meaning zero (then f ⊙ c is skipped): i = σ(a_i), f = σ(a_f), o = σ(a_o), g = tanh(a_g);
+    /// c' = f ⊙ c + i ⊙ g; h' = o ⊙ tanh(c').
     /// </summary>
     internal static (Variable<T> H, Variable<T> C) Gates(Variable<T> a, Variable<T>? c)
     {
-        var cNext = Ops.LstmCellState(a, c);
-        return (Ops.LstmCellOutput(a, cNext), cNext);
+        int h = a.Dim(-1) / 4;
+        var i = a.Narrow(-1, 0, h).Sigmoid();
+        var f = a.Narrow(-1, h, h).Sigmoid();
+        var o = a.Narrow(-1, 2 * h, h).Sigmoid();
+        var g = a.Narrow(-1, 3 * h, h).Tanh();
+        var cNext = c is null ? i * g : f * c + i * g;
+        return (o * cNext.Tanh(), cNext);
     }
+
+    // The gate equations compiled by the pointwise fusion compiler (traced once per shape): one op per step whose
+    // backward is derived from the primitives' own derivative rules.
+    private static readonly PointwiseFunction<T> FusedGates = Fuse.Pointwise<T>(v => { var (h, c) = Gates(v[0], v[1]); return [h, c]; }, 2);
+    private static readonly PointwiseFunction<T> FusedGatesFromZero = Fuse.Pointwise<T>(v => { var (h, c) = Gates(v[0], null); return [h, c]; }, 1);
 }
 
 /// <summary>
 /// An LSTM over a whole sequence (PyTorch's <c>nn.LSTM</c> with batch_first, but the seed's layout and gate order
-/// i, f, o, g), composed of differentiable ops only, with the options of <see cref="RecurrentLayer{T}"/> (stacked layers,
+/// i, f, o, g), composed of ops (the gate math fused as in <see cref="LstmCell{T}"/>), with the options of <see cref="RecurrentLayer{T}"/> (stacked layers,
 /// bidirectional, dropout between layers, per-sequence lengths). The input projection of all T steps is one matrix
 /// multiply; each step adds h_{t-1}·Wh and applies <see cref="LstmCell{T}"/>'s gate equations. Parameters
 /// "Wx_l{k}{s}", "Wh_l{k}{s}", "b_l{k}{s}" (see <see cref="RecurrentBase{T}"/>); the hand-derived counterpart of one

@@ -2,12 +2,13 @@ using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
 using MiniTorch.Autograd;
+using MiniTorch.Autograd.Fusion;
 
 namespace MiniTorch.Tests.Autograd;
 
 /// <summary>
-/// The fused ops the recurrent modules use (AddMatMul, LstmCellState, LstmCellOutput): gradients against central
-/// differences in float64, and forwards against the same computation written with elementary ops.
+/// The fused ops the recurrent modules use (AddMatMul, and the LSTM gate equations compiled by Fuse.Pointwise):
+/// gradients against central differences in float64, and forwards against the same computation with elementary ops.
 /// </summary>
 public class FusedOpTests
 {
@@ -54,48 +55,59 @@ public class FusedOpTests
         return GradCheck.ScaledError(plain.AsSpan(), fused.AsSpan()) < 1e-14;
     });
 
+    // The LSTM gate equations as the module writes them, compiled by Fuse.Pointwise (c null: a zero initial state).
+    private static (Variable<double> H, Variable<double> C) Gates(Variable<double> a, Variable<double>? c)
+    {
+        int h = a.Dim(-1) / 4;
+        var i = a.Narrow(-1, 0, h).Sigmoid();
+        var f = a.Narrow(-1, h, h).Sigmoid();
+        var o = a.Narrow(-1, 2 * h, h).Sigmoid();
+        var g = a.Narrow(-1, 3 * h, h).Tanh();
+        var cNext = c is null ? i * g : f * c + i * g;
+        return (o * cNext.Tanh(), cNext);
+    }
+
+    private static readonly Func<Variable<double>, Variable<double>, (Variable<double>, Variable<double>)> FusedGates =
+        Fuse.Pointwise<double>((a, c) => Gates(a, c));
+    private static readonly PointwiseFunction<double> FusedGatesFromZero =
+        Fuse.Pointwise<double>(v => { var (h, c) = Gates(v[0], null); return [h, c]; }, 1);
+
     [Property(MaxTest = 40)]
-    public Property LstmCellOpsGradientsMatchCentralDifferences() => ForAllSizes(s =>
+    public Property FusedLstmGatesGradientsMatchCentralDifferences() => ForAllSizes(s =>
     {
         var rng = new Rng(s.Seed);
         var a = rng.Normal<double>([s.N, 4 * s.H], std: 2);
         var c = rng.Normal<double>([s.N, s.H]);
-        GradCheck.Run(v => Ops.LstmCellState(v[0], v[1]), [a, c], seed: s.Seed).AssertScaledErrorBelow(1e-7);
-        GradCheck.Run(v => Ops.LstmCellState(v[0], null), [a], seed: s.Seed).AssertScaledErrorBelow(1e-7);
-        GradCheck.Run(v => Ops.LstmCellOutput(v[0], v[1]), [a, c], seed: s.Seed).AssertScaledErrorBelow(1e-7);
-        // The two together, as a cell uses them: a feeds both ops, c feeds the second.
-        GradCheck.Run(v => { var cn = Ops.LstmCellState(v[0], v[1]); return Ops.LstmCellOutput(v[0], cn) * cn; }, [a, c], seed: s.Seed)
-            .AssertScaledErrorBelow(1e-7);
+        GradCheck.Run(v => FusedGates(v[0], v[1]).Item2, [a, c], seed: s.Seed).AssertScaledErrorBelow(1e-7);
+        GradCheck.Run(v => FusedGatesFromZero.Apply(v[0])[1], [a], seed: s.Seed).AssertScaledErrorBelow(1e-7);
+        GradCheck.Run(v => FusedGates(v[0], v[1]).Item1, [a, c], seed: s.Seed).AssertScaledErrorBelow(1e-7);
+        // Both outputs together, as a cell uses them.
+        GradCheck.Run(v => { var (h, cn) = FusedGates(v[0], v[1]); return h * cn; }, [a, c], seed: s.Seed).AssertScaledErrorBelow(1e-7);
         return true;
     });
 
     [Property(MaxTest = 40)]
-    public Property LstmCellOpsEqualTheElementaryComposition() => ForAllSizes(s =>
+    public Property FusedLstmGatesEqualTheElementaryComposition() => ForAllSizes(s =>
     {
         var rng = new Rng(s.Seed);
         var a = rng.Normal<double>([s.N, 4 * s.H], std: 3).AsVariable();
         var c = rng.Normal<double>([s.N, s.H]).AsVariable();
-        int h = s.H;
-        var i = a.Narrow(1, 0, h).Sigmoid();
-        var f = a.Narrow(1, h, h).Sigmoid();
-        var o = a.Narrow(1, 2 * h, h).Sigmoid();
-        var g = a.Narrow(1, 3 * h, h).Tanh();
-        var cExpected = f * c + i * g;
-        var hExpected = o * cExpected.Tanh();
-        var cFused = Ops.LstmCellState(a, c);
-        var hFused = Ops.LstmCellOutput(a, cFused);
+        var (hExpected, cExpected) = Gates(a, c);
+        var (hFused, cFused) = FusedGates(a, c);
+        var zero = FusedGatesFromZero.Apply(a);
+        var (hZero, cZero) = Gates(a, null);
         return GradCheck.ScaledError(cExpected.Data.AsSpan(), cFused.Data.AsSpan()) < 1e-14
             && GradCheck.ScaledError(hExpected.Data.AsSpan(), hFused.Data.AsSpan()) < 1e-14
-            && GradCheck.ScaledError((i * g).Data.AsSpan(), Ops.LstmCellState(a, null).Data.AsSpan()) < 1e-14;
+            && GradCheck.ScaledError(cZero.Data.AsSpan(), zero[1].Data.AsSpan()) < 1e-14
+            && GradCheck.ScaledError(hZero.Data.AsSpan(), zero[0].Data.AsSpan()) < 1e-14;
     });
 
     [Fact]
     public void BadShapesAreRejectedNamingTheOp()
     {
         var a = Tensor.Zeros<double>(2, 8).AsVariable();
-        Assert.Contains("LstmCellState", Assert.Throws<ArgumentException>(() => Ops.LstmCellState(Tensor.Zeros<double>(2, 7).AsVariable(), null)).Message);
-        Assert.Contains("(2, 2)", Assert.Throws<ArgumentException>(() => Ops.LstmCellState(a, Tensor.Zeros<double>(2, 3).AsVariable())).Message);
-        Assert.Contains("LstmCellOutput", Assert.Throws<ArgumentException>(() => Ops.LstmCellOutput(a, Tensor.Zeros<double>(3, 2).AsVariable())).Message);
+        // a cell state that does not fit the gates: the eager Mul's broadcast message
+        Assert.Contains("Mul: shapes (2, 2) and (2, 3) cannot be broadcast", Assert.Throws<ArgumentException>(() => FusedGates(a, Tensor.Zeros<double>(2, 3).AsVariable())).Message);
         Assert.Contains("AddMatMul", Assert.Throws<ArgumentException>(() => Ops.AddMatMul(Tensor.Zeros<double>(3).AsVariable(), Tensor.Zeros<double>(2, 4).AsVariable(), Tensor.Zeros<double>(4, 5).AsVariable())).Message);
         Assert.Contains("AddMatMul", Assert.Throws<ArgumentException>(() => Ops.AddMatMul(Tensor.Zeros<double>(5).AsVariable(), Tensor.Zeros<double>(2, 4).AsVariable(), Tensor.Zeros<double>(3, 5).AsVariable())).Message);
     }
@@ -131,10 +143,9 @@ public class FusedOpTests
         double[] Step()
         {
             a.Grad = c.Grad = w.Grad = null;
-            var cn = Ops.LstmCellState(a, c);
-            var h = Ops.LstmCellOutput(a, cn);
+            var (h, cn) = FusedGates(a, c);
             var a2 = Ops.AddMatMul(a, h, w);
-            var h2 = Ops.LstmCellOutput(a2, Ops.LstmCellState(a2, cn));
+            var h2 = FusedGates(a2, cn).Item1;
             (h2 * h).Sum().Backward();
             return [.. a.Grad!.ToArray(), .. c.Grad!.ToArray(), .. w.Grad!.ToArray(), .. h2.Data.ToArray()];
         }
