@@ -1,4 +1,5 @@
 using System.Numerics;
+using MiniTorch.Autograd.Fusion;
 using static MiniTorch.Signature;
 
 namespace MiniTorch.Nn;
@@ -42,10 +43,15 @@ public sealed class GruCell<T> : RecurrentBase<T> where T : unmanaged, IFloating
 
     /// <summary>
     /// One step from gx = x·Wx + bx (N, 3H): the recurrence gh = bh + h·Wh (one AddMatMul; just bh when h is missing,
-    /// i.e. zero), then <see cref="Gates"/>.
+    /// i.e. zero), then <see cref="Gates"/>, run as one op compiled by <see cref="Fuse"/>.
     /// </summary>
     internal static Variable<T> Step(Variable<T> gx, Variable<T>? h, Variable<T> wh, Variable<T> bh) =>
-        Gates(gx, h is null ? bh : Ops.AddMatMul(bh, h, wh), h);
+        h is null ? FusedGatesFromZero.Apply(gx, bh)[0] : FusedGates.Apply(gx, Ops.AddMatMul(bh, h, wh), h)[0];
+
+    // The gate equations compiled by the pointwise fusion compiler (traced once per shape): one op per step whose
+    // backward is derived from the primitives' own derivative rules.
+    private static readonly PointwiseFunction<T> FusedGates = Fuse.Pointwise<T>(v => [Gates(v[0], v[1], v[2])], 3);
+    private static readonly PointwiseFunction<T> FusedGatesFromZero = Fuse.Pointwise<T>(v => [Gates(v[0], v[1], null)], 2);
 
     /// <summary>
     /// The GRU's pointwise gate math: from gx (N, 3H) and gh (N, 3H, or (3H,) when h is zero), r = σ(gx_r + gh_r),
