@@ -50,7 +50,7 @@ public sealed class RecurrentClassifier : SentenceClassifier
     public override Variable<float> Forward(Tensor<int> ids)
     {
         var x = _embedding.Forward(ids); // (N, T, E)
-        var last = _lstm is not null ? _lstm.Forward(x).HN : _rnn!.Forward(x).HN; // (N, H)
+        var last = (_lstm is not null ? _lstm.Forward(x).HN : _rnn!.Forward(x).HN).Select(0, 0); // (layers·directions = 1, N, H) -> (N, H)
         return _output.Forward(last);
     }
 }
