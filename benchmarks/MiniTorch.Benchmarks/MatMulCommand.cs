@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Runtime.Intrinsics;
 using Options = MiniTorch.Examples.CommandLine;
 
 namespace MiniTorch.Benchmarks;
@@ -33,8 +32,7 @@ internal sealed class MatMulCommand : ICommand
             : Measure<double>(m, n, k, ta, tb, seconds, samples);
         double flop = 2.0 * m * n * k;
         string shape = m == n && n == k ? $"{n}^3" : $"{m}x{n}x{k}";
-        string simd = Vector512.IsHardwareAccelerated ? "Vector512" : Vector256.IsHardwareAccelerated ? "Vector256" : "scalar";
-        Console.WriteLine($"matmul {dtype} {trans} {shape}, threads={threads}, {simd}: {r.Samples} samples of {r.Batch} product(s)");
+        Console.WriteLine($"matmul {dtype} {trans} {shape}, threads={threads}, kernel {Gemm.KernelPath}: {r.Samples} samples of {r.Batch} product(s)");
         Console.WriteLine(F($"  median {r.Median * 1e3:F4} ms  ({flop / r.Median / 1e9:F1} GFLOP/s)"));
         Console.WriteLine(F($"  min    {r.Min * 1e3:F4} ms  ({flop / r.Min / 1e9:F1} GFLOP/s)"));
         Console.WriteLine(F($"  max    {r.Max * 1e3:F4} ms  ({flop / r.Max / 1e9:F1} GFLOP/s)"));
@@ -42,7 +40,8 @@ internal sealed class MatMulCommand : ICommand
         Console.WriteLine(F($"  allocated {r.Allocated:F0} bytes per product (managed, all threads)"));
         Console.WriteLine(F($"  max |error| vs float64 dot products at 64 random elements: {r.Error:G3} (relative to Σ|a||b|)"));
         string suffix = dtype == "float32" ? "" : $" dtype={dtype}";
-        Console.WriteLine(F($"RESULT op=matmul n={n} gflops={flop / r.Median / 1e9:F1}{suffix}"));
+        string kernel = Gemm.KernelPath.Split(' ')[0];
+        Console.WriteLine(F($"RESULT op=matmul n={n} gflops={flop / r.Median / 1e9:F1}{suffix} kernel={kernel}"));
         return 0;
     });
 

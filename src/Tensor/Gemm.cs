@@ -9,7 +9,8 @@ namespace MiniTorch;
 /// No transposed copy is ever materialised by the caller: transposition is absorbed by the packing of the operands.
 /// <para>
 /// Implementation: a cache-blocked, packed, register-blocked SIMD kernel (see <see cref="GemmDriver{T}"/>), using
-/// AVX-512 where available, AVX2 otherwise. Large products are split over up to <see cref="Parallelism.MaxThreads"/>
+/// AVX-512 where available, then AVX2, then 128-bit SIMD (SSE on x64, AdvSimd on ARM64); <see cref="KernelPath"/>
+/// says which. Large products are split over up to <see cref="Parallelism.MaxThreads"/>
 /// threads; the result is bit-identical for any thread count and across runs.
 /// C must not overlap A or B.
 /// </para>
@@ -17,10 +18,39 @@ namespace MiniTorch;
 public static class Gemm
 {
     /// <summary>
+    /// The register-tile kernel this process uses, fixed at start-up from the CPU and the runtime's instruction-set
+    /// switches (for example <c>DOTNET_EnableAVX512=0</c> or <c>DOTNET_EnableAVX=0</c>): <c>"Vector512 (AVX-512, 12x2 tiles)"</c>,
+    /// <c>"Vector256 (AVX2+FMA, 6x2 tiles)"</c>, <c>"Vector128 (AdvSimd, 6x2 tiles)"</c>, <c>"Vector128 (SSE+FMA, 6x2 tiles)"</c>,
+    /// <c>"Vector128 (SSE, unfused, 6x2 tiles)"</c> or <c>"scalar (4x4 tiles)"</c>. Results are bit-identical across thread counts on
+    /// every path; different paths may differ in the last bits (the unfused one rounds each product).
+    /// </summary>
+    public static string KernelPath { get; } = GemmKernels<float>.Isa switch
+    {
+        512 => "Vector512 (AVX-512, 12x2 tiles)",
+        256 => "Vector256 (AVX2+FMA, 6x2 tiles)",
+        128 when System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported => "Vector128 (AdvSimd, 6x2 tiles)",
+        128 when GemmKernels<float>.Fused128 => "Vector128 (SSE+FMA, 6x2 tiles)",
+        128 => "Vector128 (SSE, unfused, 6x2 tiles)",
+        _ => "scalar (4x4 tiles)",
+    };
+
+    /// <summary>
     /// C[M×N] (=|+=) op(A)·op(B). See the class remarks for the layouts.
     /// </summary>
     /// <exception cref="ArgumentException">A size is negative, a leading dimension is shorter than its row, a span
     /// is too short for the matrix it must hold, or C overlaps A or B. Nothing is written then.</exception>
+    /// <param name="transA">Whether A is stored transposed (K×M).</param>
+    /// <param name="transB">Whether B is stored transposed (N×K).</param>
+    /// <param name="m">Rows of op(A) and of C.</param>
+    /// <param name="n">Columns of op(B) and of C.</param>
+    /// <param name="k">Columns of op(A), rows of op(B).</param>
+    /// <param name="a">The elements of A, row-major.</param>
+    /// <param name="lda">The row stride of A (at least its row length).</param>
+    /// <param name="b">The elements of B, row-major.</param>
+    /// <param name="ldb">The row stride of B (at least its row length).</param>
+    /// <param name="c">The elements of C, row-major; written (or added to).</param>
+    /// <param name="ldc">The row stride of C (at least N).</param>
+    /// <param name="accumulate">Whether to add the product to C instead of overwriting it.</param>
     public static void Multiply<T>(bool transA, bool transB, int m, int n, int k,
         ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> b, int ldb, Span<T> c, int ldc, bool accumulate)
         where T : unmanaged, IFloatingPointIeee754<T> =>

@@ -16,7 +16,8 @@ namespace MiniTorch;
 /// </para>
 /// <para>
 /// Determinism: the K slices depend on K alone, slices are added in order, and each tile kernel computes every
-/// element as a fused multiply-add chain in k order followed by one add into C. An element's value therefore depends
+/// element as a multiply-add chain in k order (fused, except on the x64 SSE path without FMA, where every tile of that
+/// path rounds product and sum separately) followed by one add into C. An element's value therefore depends
 /// neither on the tile it falls in nor on which thread computes it: the output is bit-identical for any thread count.
 /// </para>
 /// </summary>

@@ -1,25 +1,36 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.Arm;
 
 namespace MiniTorch;
 
 /// <summary>
 /// The register-tile kernels of <see cref="Gemm"/> and the tile shape they use on this machine: MR rows of op(A) by NR
 /// columns of op(B). With AVX-512 a tile is 12 rows × 2 Vector512 (32 floats or 16 doubles); with only Vector256
-/// it is 6 rows × 2 Vector256; without SIMD it is a 4×4 scalar tile.
+/// (AVX2) it is 6 rows × 2 Vector256; with only 128-bit SIMD (SSE on x64, AdvSimd on ARM64) 6 rows × 2 Vector128;
+/// without SIMD it is a 4×4 scalar tile.
 /// </summary>
 [SkipLocalsInit]
 internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <summary>Which tile kernel this process uses.</summary>
-    public static readonly int Isa = Vector512.IsHardwareAccelerated ? 512 : Vector256.IsHardwareAccelerated ? 256 : 0;
+    public static readonly int Isa = Vector512.IsHardwareAccelerated ? 512 : Vector256.IsHardwareAccelerated ? 256
+        : Vector128.IsHardwareAccelerated ? 128 : 0;
 
     /// <summary>Rows of op(A) per tile.</summary>
-    public static readonly int MR = Isa == 512 ? 12 : Isa == 256 ? 6 : 4;
+    public static readonly int MR = Isa == 512 ? 12 : Isa == 256 ? 6 : Isa == 128 ? 6 : 4;
 
     /// <summary>Columns of op(B) per tile.</summary>
-    public static readonly int NR = Isa == 512 ? 2 * Vector512<T>.Count : Isa == 256 ? 2 * Vector256<T>.Count : 4;
+    public static readonly int NR = Isa == 512 ? 2 * Vector512<T>.Count : Isa == 256 ? 2 * Vector256<T>.Count
+        : Isa == 128 ? 2 * Vector128<T>.Count : 4;
+
+    /// <summary>
+    /// Whether the 128-bit tiles fuse their multiply-adds: always on ARM64 (AdvSimd FMLA) and on x64 with FMA; an x64
+    /// CPU with SSE but without FMA (or with AVX switched off, which switches FMA off too) multiplies and adds with two
+    /// roundings instead, because a software-emulated fused multiply-add would cost more than the scalar kernel.
+    /// </summary>
+    internal static readonly bool Fused128 = System.Runtime.Intrinsics.X86.Fma.IsSupported || AdvSimd.IsSupported;
 
     /// <summary>
     /// Adds one K slice to an mr×nr tile of C (mr ≤ MR, nr ≤ NR): C[i, j] (=|+=) Σ_p a[p·aKs + i]·b[p·bKs + j] for p &lt; kc,
@@ -31,6 +42,7 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
     {
         if (Vector512.IsHardwareAccelerated) Tile512(kc, a, aKs, b, bKs, c, ldc, mr, nr, overwrite);
         else if (Vector256.IsHardwareAccelerated) Tile256(kc, a, aKs, b, bKs, c, ldc, mr, nr, overwrite);
+        else if (Vector128.IsHardwareAccelerated) Tile128(kc, a, aKs, b, bKs, c, ldc, mr, nr, overwrite);
         else TileScalar(kc, a, 1, aKs, b, bKs, c, ldc, mr, nr, overwrite);
     }
 
@@ -43,6 +55,7 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
     {
         if (Vector512.IsHardwareAccelerated) Tile512Rows(kc, a, aRs, b, bKs, c, ldc, nr, overwrite);
         else if (Vector256.IsHardwareAccelerated) Tile256Rows(kc, a, aRs, b, bKs, c, ldc, nr, overwrite);
+        else if (Vector128.IsHardwareAccelerated) Tile128Rows(kc, a, aRs, b, bKs, c, ldc, nr, overwrite);
         else TileScalar(kc, a, aRs, 1, b, bKs, c, ldc, 4, nr, overwrite);
     }
 
@@ -62,6 +75,16 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
         if (typeof(T) == typeof(float))
             return Vector256.FusedMultiplyAdd(x.AsSingle(), y.AsSingle(), acc.AsSingle()).As<float, T>();
         return Vector256.FusedMultiplyAdd(x.AsDouble(), y.AsDouble(), acc.AsDouble()).As<double, T>();
+    }
+
+    /// <summary>x·y + acc, fused where the CPU has a fused multiply-add (see <see cref="Fused128"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<T> Fma(Vector128<T> x, Vector128<T> y, Vector128<T> acc)
+    {
+        if (!Fused128) return x * y + acc;
+        if (typeof(T) == typeof(float))
+            return Vector128.FusedMultiplyAdd(x.AsSingle(), y.AsSingle(), acc.AsSingle()).As<float, T>();
+        return Vector128.FusedMultiplyAdd(x.AsDouble(), y.AsDouble(), acc.AsDouble()).As<double, T>();
     }
 
     /// <summary>Writes (or adds) the valid mr×nr corner of a tile held in <paramref name="t"/> (row stride <paramref name="tw"/>).</summary>

@@ -1,5 +1,7 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.Arm;
 using System.Runtime.Intrinsics.X86;
 
 namespace MiniTorch;
@@ -10,7 +12,8 @@ namespace MiniTorch;
 /// zero-padded to full width, so a partial tile computes its valid elements exactly as a full one would.
 /// Both are the same two moves: a panel whose values for one k are contiguous in the source is copied row by row
 /// (transposed A, plain B); otherwise its source lines run along k and are interleaved (plain A, transposed B), for
-/// full panels by 8×8 (float) or 4×4 (double) blocks transposed in AVX registers.
+/// full panels by 8×8 (float) or 4×4 (double) blocks transposed in AVX registers, or 4×4 (float) and 2×2 (double)
+/// blocks in 128-bit registers (SSE or AdvSimd) on CPUs without AVX.
 /// </summary>
 internal static unsafe class GemmPack<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
@@ -60,6 +63,12 @@ internal static unsafe class GemmPack<T> where T : unmanaged, IFloatingPointIeee
                 for (int i = 0; i < w; i += Vector256<T>.Count) Vector256.Store(Vector256.Load(src + i), d + i);
             return;
         }
+        if (count == w && Vector128.IsHardwareAccelerated && w % Vector128<T>.Count == 0)
+        {
+            for (int p = 0; p < kc; p++, src += ld, d += w)
+                for (int i = 0; i < w; i += Vector128<T>.Count) Vector128.Store(Vector128.Load(src + i), d + i);
+            return;
+        }
         for (int p = 0; p < kc; p++, src += ld, d += w)
         {
             int i = 0;
@@ -76,6 +85,10 @@ internal static unsafe class GemmPack<T> where T : unmanaged, IFloatingPointIeee
             p0 = Transpose8x8((float*)src, ld, kc, (float*)d, w);
         else if (typeof(T) == typeof(double) && Avx.IsSupported && count == w && w % 4 == 0)
             p0 = Transpose4x4((double*)src, ld, kc, (double*)d, w);
+        else if (typeof(T) == typeof(float) && Zip128 && count == w && w % 4 == 0)
+            p0 = Transpose4x4((float*)src, ld, kc, (float*)d, w);
+        else if (typeof(T) == typeof(double) && Zip128 && count == w && w % 2 == 0)
+            p0 = Transpose2x2((double*)src, ld, kc, (double*)d, w);
         d += (nint)p0 * w;
         // k outer: the destination is written in order while the count source lines are read in step.
         for (int p = p0; p < kc; p++, d += w)
@@ -146,6 +159,74 @@ internal static unsafe class GemmPack<T> where T : unmanaged, IFloatingPointIeee
                 Avx.Store(dp + w, Avx.Permute2x128(t1, t3, 0x20));
                 Avx.Store(dp + 2 * w, Avx.Permute2x128(t0, t2, 0x31));
                 Avx.Store(dp + 3 * w, Avx.Permute2x128(t1, t3, 0x31));
+            }
+        }
+        return pEnd;
+    }
+
+    /// <summary>Whether the 128-bit interleaves (SSE2 on x64, AdvSimd on ARM64) are available.</summary>
+    private static readonly bool Zip128 = Sse2.IsSupported || AdvSimd.Arm64.IsSupported;
+
+    /// <summary>Interleaves the low halves of x and y by 32-bit elements: x0 y0 x1 y1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<float> ZipLow(Vector128<float> x, Vector128<float> y) =>
+        Sse.IsSupported ? Sse.UnpackLow(x, y) : AdvSimd.Arm64.ZipLow(x, y);
+
+    /// <summary>Interleaves the high halves of x and y by 32-bit elements: x2 y2 x3 y3.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<float> ZipHigh(Vector128<float> x, Vector128<float> y) =>
+        Sse.IsSupported ? Sse.UnpackHigh(x, y) : AdvSimd.Arm64.ZipHigh(x, y);
+
+    /// <summary>The low 64-bit elements of x and y: x0 y0.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<double> ZipLow(Vector128<double> x, Vector128<double> y) =>
+        Sse2.IsSupported ? Sse2.UnpackLow(x, y) : AdvSimd.Arm64.ZipLow(x, y);
+
+    /// <summary>The high 64-bit elements of x and y: x1 y1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<double> ZipHigh(Vector128<double> x, Vector128<double> y) =>
+        Sse2.IsSupported ? Sse2.UnpackHigh(x, y) : AdvSimd.Arm64.ZipHigh(x, y);
+
+    /// <summary>
+    /// As <see cref="Transpose8x8"/> in 128-bit registers, 4×4 float blocks: rows interleaved by element, then by
+    /// pairs of elements; returns the multiple of 4 it reached.
+    /// </summary>
+    private static int Transpose4x4(float* src, nint ld, int kc, float* d, int w)
+    {
+        int pEnd = kc & ~3;
+        for (int i0 = 0; i0 < w; i0 += 4)
+        {
+            float* s = src + i0 * ld;
+            for (int p = 0; p < pEnd; p += 4)
+            {
+                float* sp = s + p;
+                Vector128<float> r0 = Vector128.Load(sp), r1 = Vector128.Load(sp + ld),
+                    r2 = Vector128.Load(sp + 2 * ld), r3 = Vector128.Load(sp + 3 * ld);
+                Vector128<double> t0 = ZipLow(r0, r1).AsDouble(), t1 = ZipHigh(r0, r1).AsDouble(),
+                    t2 = ZipLow(r2, r3).AsDouble(), t3 = ZipHigh(r2, r3).AsDouble();
+                float* dp = d + (nint)p * w + i0;
+                ZipLow(t0, t2).AsSingle().Store(dp);
+                ZipHigh(t0, t2).AsSingle().Store(dp + w);
+                ZipLow(t1, t3).AsSingle().Store(dp + 2 * w);
+                ZipHigh(t1, t3).AsSingle().Store(dp + 3 * w);
+            }
+        }
+        return pEnd;
+    }
+
+    /// <summary>As <see cref="Transpose4x4(float*, nint, int, float*, int)"/> for doubles, in 2×2 blocks.</summary>
+    private static int Transpose2x2(double* src, nint ld, int kc, double* d, int w)
+    {
+        int pEnd = kc & ~1;
+        for (int i0 = 0; i0 < w; i0 += 2)
+        {
+            double* s = src + i0 * ld;
+            for (int p = 0; p < pEnd; p += 2)
+            {
+                Vector128<double> r0 = Vector128.Load(s + p), r1 = Vector128.Load(s + p + ld);
+                double* dp = d + (nint)p * w + i0;
+                ZipLow(r0, r1).Store(dp);
+                ZipHigh(r0, r1).Store(dp + w);
             }
         }
         return pEnd;

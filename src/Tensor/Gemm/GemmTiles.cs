@@ -68,6 +68,36 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Tile128(int kc, T* a, nint aKs, T* b, nint bKs, T* c, nint ldc, int mr, int nr, bool overwrite)
+    {
+        if (nr <= 1 * Vector128<T>.Count)
+        {
+            if (mr <= 2) T128x2x1(kc, a, aKs, b, bKs, c, ldc, mr, nr, overwrite);
+            else if (mr <= 4) T128x4x1(kc, a, aKs, b, bKs, c, ldc, mr, nr, overwrite);
+            else T128x6x1(kc, a, aKs, b, bKs, c, ldc, mr, nr, overwrite);
+        }
+        else
+        {
+            if (mr <= 2) T128x2x2(kc, a, aKs, b, bKs, c, ldc, mr, nr, overwrite);
+            else if (mr <= 4) T128x4x2(kc, a, aKs, b, bKs, c, ldc, mr, nr, overwrite);
+            else T128x6x2(kc, a, aKs, b, bKs, c, ldc, mr, nr, overwrite);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Tile128Rows(int kc, T* a, nint aRs, T* b, nint bKs, T* c, nint ldc, int nr, bool overwrite)
+    {
+        if (nr <= 1 * Vector128<T>.Count)
+        {
+            T128x6x1Rows(kc, a, aRs, b, bKs, c, ldc, nr, overwrite);
+        }
+        else
+        {
+            T128x6x2Rows(kc, a, aRs, b, bKs, c, ldc, nr, overwrite);
+        }
+    }
+
     /// <summary>4×1-vector tile; op(A) gives 4 contiguous values per k step (stride aKs); stores mr ≤ 4 rows.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void T512x4x1(int kc, T* a, nint aKs, T* b, nint bKs, T* c, nint ldc, int mr, int nr, bool overwrite)
@@ -1101,6 +1131,428 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
             return;
         }
         T* t = stackalloc T[12 * Vector256<T>.Count];
+        c0_0.Store(t + 0 * w); c0_1.Store(t + 1 * w);
+        c1_0.Store(t + 2 * w); c1_1.Store(t + 3 * w);
+        c2_0.Store(t + 4 * w); c2_1.Store(t + 5 * w);
+        c3_0.Store(t + 6 * w); c3_1.Store(t + 7 * w);
+        c4_0.Store(t + 8 * w); c4_1.Store(t + 9 * w);
+        c5_0.Store(t + 10 * w); c5_1.Store(t + 11 * w);
+        StorePartial(t, 2 * w, c, ldc, 6, nr, overwrite);
+    }
+
+    /// <summary>2×1-vector tile; op(A) gives 2 contiguous values per k step (stride aKs); stores mr ≤ 2 rows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void T128x2x1(int kc, T* a, nint aKs, T* b, nint bKs, T* c, nint ldc, int mr, int nr, bool overwrite)
+    {
+        int w = Vector128<T>.Count;
+        Vector128<T> c0_0 = default;
+        Vector128<T> c1_0 = default;
+        Vector128<T> av;
+        int p = 0;
+        for (; p < kc; p++)
+        {
+            var b0 = Vector128.Load(b);
+            av = Vector128.Create(a[0]); c0_0 = Fma(av, b0, c0_0);
+            av = Vector128.Create(a[1]); c1_0 = Fma(av, b0, c1_0);
+            a += aKs;
+            b += bKs;
+        }
+        if (mr == 2 && nr == 1 * w)
+        {
+            if (overwrite)
+            {
+                c0_0.Store(c + 0 * ldc);
+                c1_0.Store(c + 1 * ldc);
+            }
+            else
+            {
+                (Vector128.Load(c + 0 * ldc) + c0_0).Store(c + 0 * ldc);
+                (Vector128.Load(c + 1 * ldc) + c1_0).Store(c + 1 * ldc);
+            }
+            return;
+        }
+        T* t = stackalloc T[2 * Vector128<T>.Count];
+        c0_0.Store(t + 0 * w);
+        c1_0.Store(t + 1 * w);
+        StorePartial(t, 1 * w, c, ldc, mr, nr, overwrite);
+    }
+
+    /// <summary>4×1-vector tile; op(A) gives 4 contiguous values per k step (stride aKs); stores mr ≤ 4 rows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void T128x4x1(int kc, T* a, nint aKs, T* b, nint bKs, T* c, nint ldc, int mr, int nr, bool overwrite)
+    {
+        int w = Vector128<T>.Count;
+        Vector128<T> c0_0 = default;
+        Vector128<T> c1_0 = default;
+        Vector128<T> c2_0 = default;
+        Vector128<T> c3_0 = default;
+        Vector128<T> av;
+        int p = 0;
+        for (; p < kc; p++)
+        {
+            var b0 = Vector128.Load(b);
+            av = Vector128.Create(a[0]); c0_0 = Fma(av, b0, c0_0);
+            av = Vector128.Create(a[1]); c1_0 = Fma(av, b0, c1_0);
+            av = Vector128.Create(a[2]); c2_0 = Fma(av, b0, c2_0);
+            av = Vector128.Create(a[3]); c3_0 = Fma(av, b0, c3_0);
+            a += aKs;
+            b += bKs;
+        }
+        if (mr == 4 && nr == 1 * w)
+        {
+            if (overwrite)
+            {
+                c0_0.Store(c + 0 * ldc);
+                c1_0.Store(c + 1 * ldc);
+                c2_0.Store(c + 2 * ldc);
+                c3_0.Store(c + 3 * ldc);
+            }
+            else
+            {
+                (Vector128.Load(c + 0 * ldc) + c0_0).Store(c + 0 * ldc);
+                (Vector128.Load(c + 1 * ldc) + c1_0).Store(c + 1 * ldc);
+                (Vector128.Load(c + 2 * ldc) + c2_0).Store(c + 2 * ldc);
+                (Vector128.Load(c + 3 * ldc) + c3_0).Store(c + 3 * ldc);
+            }
+            return;
+        }
+        T* t = stackalloc T[4 * Vector128<T>.Count];
+        c0_0.Store(t + 0 * w);
+        c1_0.Store(t + 1 * w);
+        c2_0.Store(t + 2 * w);
+        c3_0.Store(t + 3 * w);
+        StorePartial(t, 1 * w, c, ldc, mr, nr, overwrite);
+    }
+
+    /// <summary>6×1-vector tile; op(A) gives 6 contiguous values per k step (stride aKs); stores mr ≤ 6 rows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void T128x6x1(int kc, T* a, nint aKs, T* b, nint bKs, T* c, nint ldc, int mr, int nr, bool overwrite)
+    {
+        int w = Vector128<T>.Count;
+        Vector128<T> c0_0 = default;
+        Vector128<T> c1_0 = default;
+        Vector128<T> c2_0 = default;
+        Vector128<T> c3_0 = default;
+        Vector128<T> c4_0 = default;
+        Vector128<T> c5_0 = default;
+        Vector128<T> av;
+        int p = 0;
+        for (; p < kc; p++)
+        {
+            var b0 = Vector128.Load(b);
+            av = Vector128.Create(a[0]); c0_0 = Fma(av, b0, c0_0);
+            av = Vector128.Create(a[1]); c1_0 = Fma(av, b0, c1_0);
+            av = Vector128.Create(a[2]); c2_0 = Fma(av, b0, c2_0);
+            av = Vector128.Create(a[3]); c3_0 = Fma(av, b0, c3_0);
+            av = Vector128.Create(a[4]); c4_0 = Fma(av, b0, c4_0);
+            av = Vector128.Create(a[5]); c5_0 = Fma(av, b0, c5_0);
+            a += aKs;
+            b += bKs;
+        }
+        if (mr == 6 && nr == 1 * w)
+        {
+            if (overwrite)
+            {
+                c0_0.Store(c + 0 * ldc);
+                c1_0.Store(c + 1 * ldc);
+                c2_0.Store(c + 2 * ldc);
+                c3_0.Store(c + 3 * ldc);
+                c4_0.Store(c + 4 * ldc);
+                c5_0.Store(c + 5 * ldc);
+            }
+            else
+            {
+                (Vector128.Load(c + 0 * ldc) + c0_0).Store(c + 0 * ldc);
+                (Vector128.Load(c + 1 * ldc) + c1_0).Store(c + 1 * ldc);
+                (Vector128.Load(c + 2 * ldc) + c2_0).Store(c + 2 * ldc);
+                (Vector128.Load(c + 3 * ldc) + c3_0).Store(c + 3 * ldc);
+                (Vector128.Load(c + 4 * ldc) + c4_0).Store(c + 4 * ldc);
+                (Vector128.Load(c + 5 * ldc) + c5_0).Store(c + 5 * ldc);
+            }
+            return;
+        }
+        T* t = stackalloc T[6 * Vector128<T>.Count];
+        c0_0.Store(t + 0 * w);
+        c1_0.Store(t + 1 * w);
+        c2_0.Store(t + 2 * w);
+        c3_0.Store(t + 3 * w);
+        c4_0.Store(t + 4 * w);
+        c5_0.Store(t + 5 * w);
+        StorePartial(t, 1 * w, c, ldc, mr, nr, overwrite);
+    }
+
+    /// <summary>6×1-vector tile reading op(A) in place from 6 rows of A (row stride aRs, k contiguous); all 6 rows must exist.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void T128x6x1Rows(int kc, T* a, nint aRs, T* b, nint bKs, T* c, nint ldc, int nr, bool overwrite)
+    {
+        int w = Vector128<T>.Count;
+        Vector128<T> c0_0 = default;
+        Vector128<T> c1_0 = default;
+        Vector128<T> c2_0 = default;
+        Vector128<T> c3_0 = default;
+        Vector128<T> c4_0 = default;
+        Vector128<T> c5_0 = default;
+        nint r2 = 2 * aRs;
+        T* a0 = a; T* a3 = a + 3 * aRs;
+        Vector128<T> av;
+        int p = 0;
+        for (; p < kc; p++)
+        {
+            var b0 = Vector128.Load(b);
+            av = Vector128.Create(a0[0]); c0_0 = Fma(av, b0, c0_0);
+            av = Vector128.Create(a0[aRs]); c1_0 = Fma(av, b0, c1_0);
+            av = Vector128.Create(a0[r2]); c2_0 = Fma(av, b0, c2_0);
+            av = Vector128.Create(a3[0]); c3_0 = Fma(av, b0, c3_0);
+            av = Vector128.Create(a3[aRs]); c4_0 = Fma(av, b0, c4_0);
+            av = Vector128.Create(a3[r2]); c5_0 = Fma(av, b0, c5_0);
+            a0++; a3++;
+            b += bKs;
+        }
+        if (nr == 1 * w)
+        {
+            if (overwrite)
+            {
+                c0_0.Store(c + 0 * ldc);
+                c1_0.Store(c + 1 * ldc);
+                c2_0.Store(c + 2 * ldc);
+                c3_0.Store(c + 3 * ldc);
+                c4_0.Store(c + 4 * ldc);
+                c5_0.Store(c + 5 * ldc);
+            }
+            else
+            {
+                (Vector128.Load(c + 0 * ldc) + c0_0).Store(c + 0 * ldc);
+                (Vector128.Load(c + 1 * ldc) + c1_0).Store(c + 1 * ldc);
+                (Vector128.Load(c + 2 * ldc) + c2_0).Store(c + 2 * ldc);
+                (Vector128.Load(c + 3 * ldc) + c3_0).Store(c + 3 * ldc);
+                (Vector128.Load(c + 4 * ldc) + c4_0).Store(c + 4 * ldc);
+                (Vector128.Load(c + 5 * ldc) + c5_0).Store(c + 5 * ldc);
+            }
+            return;
+        }
+        T* t = stackalloc T[6 * Vector128<T>.Count];
+        c0_0.Store(t + 0 * w);
+        c1_0.Store(t + 1 * w);
+        c2_0.Store(t + 2 * w);
+        c3_0.Store(t + 3 * w);
+        c4_0.Store(t + 4 * w);
+        c5_0.Store(t + 5 * w);
+        StorePartial(t, 1 * w, c, ldc, 6, nr, overwrite);
+    }
+
+    /// <summary>2×2-vector tile; op(A) gives 2 contiguous values per k step (stride aKs); stores mr ≤ 2 rows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void T128x2x2(int kc, T* a, nint aKs, T* b, nint bKs, T* c, nint ldc, int mr, int nr, bool overwrite)
+    {
+        int w = Vector128<T>.Count;
+        Vector128<T> c0_0 = default; Vector128<T> c0_1 = default;
+        Vector128<T> c1_0 = default; Vector128<T> c1_1 = default;
+        Vector128<T> av;
+        int p = 0;
+        for (; p < kc; p++)
+        {
+            var b0 = Vector128.Load(b);
+            var b1 = Vector128.Load(b + 1 * w);
+            av = Vector128.Create(a[0]); c0_0 = Fma(av, b0, c0_0); c0_1 = Fma(av, b1, c0_1);
+            av = Vector128.Create(a[1]); c1_0 = Fma(av, b0, c1_0); c1_1 = Fma(av, b1, c1_1);
+            a += aKs;
+            b += bKs;
+        }
+        if (mr == 2 && nr == 2 * w)
+        {
+            if (overwrite)
+            {
+                c0_0.Store(c + 0 * ldc); c0_1.Store(c + 0 * ldc + 1 * w);
+                c1_0.Store(c + 1 * ldc); c1_1.Store(c + 1 * ldc + 1 * w);
+            }
+            else
+            {
+                (Vector128.Load(c + 0 * ldc) + c0_0).Store(c + 0 * ldc);
+                (Vector128.Load(c + 0 * ldc + 1 * w) + c0_1).Store(c + 0 * ldc + 1 * w);
+                (Vector128.Load(c + 1 * ldc) + c1_0).Store(c + 1 * ldc);
+                (Vector128.Load(c + 1 * ldc + 1 * w) + c1_1).Store(c + 1 * ldc + 1 * w);
+            }
+            return;
+        }
+        T* t = stackalloc T[4 * Vector128<T>.Count];
+        c0_0.Store(t + 0 * w); c0_1.Store(t + 1 * w);
+        c1_0.Store(t + 2 * w); c1_1.Store(t + 3 * w);
+        StorePartial(t, 2 * w, c, ldc, mr, nr, overwrite);
+    }
+
+    /// <summary>4×2-vector tile; op(A) gives 4 contiguous values per k step (stride aKs); stores mr ≤ 4 rows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void T128x4x2(int kc, T* a, nint aKs, T* b, nint bKs, T* c, nint ldc, int mr, int nr, bool overwrite)
+    {
+        int w = Vector128<T>.Count;
+        Vector128<T> c0_0 = default; Vector128<T> c0_1 = default;
+        Vector128<T> c1_0 = default; Vector128<T> c1_1 = default;
+        Vector128<T> c2_0 = default; Vector128<T> c2_1 = default;
+        Vector128<T> c3_0 = default; Vector128<T> c3_1 = default;
+        Vector128<T> av;
+        int p = 0;
+        for (; p < kc; p++)
+        {
+            var b0 = Vector128.Load(b);
+            var b1 = Vector128.Load(b + 1 * w);
+            av = Vector128.Create(a[0]); c0_0 = Fma(av, b0, c0_0); c0_1 = Fma(av, b1, c0_1);
+            av = Vector128.Create(a[1]); c1_0 = Fma(av, b0, c1_0); c1_1 = Fma(av, b1, c1_1);
+            av = Vector128.Create(a[2]); c2_0 = Fma(av, b0, c2_0); c2_1 = Fma(av, b1, c2_1);
+            av = Vector128.Create(a[3]); c3_0 = Fma(av, b0, c3_0); c3_1 = Fma(av, b1, c3_1);
+            a += aKs;
+            b += bKs;
+        }
+        if (mr == 4 && nr == 2 * w)
+        {
+            if (overwrite)
+            {
+                c0_0.Store(c + 0 * ldc); c0_1.Store(c + 0 * ldc + 1 * w);
+                c1_0.Store(c + 1 * ldc); c1_1.Store(c + 1 * ldc + 1 * w);
+                c2_0.Store(c + 2 * ldc); c2_1.Store(c + 2 * ldc + 1 * w);
+                c3_0.Store(c + 3 * ldc); c3_1.Store(c + 3 * ldc + 1 * w);
+            }
+            else
+            {
+                (Vector128.Load(c + 0 * ldc) + c0_0).Store(c + 0 * ldc);
+                (Vector128.Load(c + 0 * ldc + 1 * w) + c0_1).Store(c + 0 * ldc + 1 * w);
+                (Vector128.Load(c + 1 * ldc) + c1_0).Store(c + 1 * ldc);
+                (Vector128.Load(c + 1 * ldc + 1 * w) + c1_1).Store(c + 1 * ldc + 1 * w);
+                (Vector128.Load(c + 2 * ldc) + c2_0).Store(c + 2 * ldc);
+                (Vector128.Load(c + 2 * ldc + 1 * w) + c2_1).Store(c + 2 * ldc + 1 * w);
+                (Vector128.Load(c + 3 * ldc) + c3_0).Store(c + 3 * ldc);
+                (Vector128.Load(c + 3 * ldc + 1 * w) + c3_1).Store(c + 3 * ldc + 1 * w);
+            }
+            return;
+        }
+        T* t = stackalloc T[8 * Vector128<T>.Count];
+        c0_0.Store(t + 0 * w); c0_1.Store(t + 1 * w);
+        c1_0.Store(t + 2 * w); c1_1.Store(t + 3 * w);
+        c2_0.Store(t + 4 * w); c2_1.Store(t + 5 * w);
+        c3_0.Store(t + 6 * w); c3_1.Store(t + 7 * w);
+        StorePartial(t, 2 * w, c, ldc, mr, nr, overwrite);
+    }
+
+    /// <summary>6×2-vector tile; op(A) gives 6 contiguous values per k step (stride aKs); stores mr ≤ 6 rows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void T128x6x2(int kc, T* a, nint aKs, T* b, nint bKs, T* c, nint ldc, int mr, int nr, bool overwrite)
+    {
+        int w = Vector128<T>.Count;
+        Vector128<T> c0_0 = default; Vector128<T> c0_1 = default;
+        Vector128<T> c1_0 = default; Vector128<T> c1_1 = default;
+        Vector128<T> c2_0 = default; Vector128<T> c2_1 = default;
+        Vector128<T> c3_0 = default; Vector128<T> c3_1 = default;
+        Vector128<T> c4_0 = default; Vector128<T> c4_1 = default;
+        Vector128<T> c5_0 = default; Vector128<T> c5_1 = default;
+        Vector128<T> av;
+        int p = 0;
+        for (; p < kc; p++)
+        {
+            var b0 = Vector128.Load(b);
+            var b1 = Vector128.Load(b + 1 * w);
+            av = Vector128.Create(a[0]); c0_0 = Fma(av, b0, c0_0); c0_1 = Fma(av, b1, c0_1);
+            av = Vector128.Create(a[1]); c1_0 = Fma(av, b0, c1_0); c1_1 = Fma(av, b1, c1_1);
+            av = Vector128.Create(a[2]); c2_0 = Fma(av, b0, c2_0); c2_1 = Fma(av, b1, c2_1);
+            av = Vector128.Create(a[3]); c3_0 = Fma(av, b0, c3_0); c3_1 = Fma(av, b1, c3_1);
+            av = Vector128.Create(a[4]); c4_0 = Fma(av, b0, c4_0); c4_1 = Fma(av, b1, c4_1);
+            av = Vector128.Create(a[5]); c5_0 = Fma(av, b0, c5_0); c5_1 = Fma(av, b1, c5_1);
+            a += aKs;
+            b += bKs;
+        }
+        if (mr == 6 && nr == 2 * w)
+        {
+            if (overwrite)
+            {
+                c0_0.Store(c + 0 * ldc); c0_1.Store(c + 0 * ldc + 1 * w);
+                c1_0.Store(c + 1 * ldc); c1_1.Store(c + 1 * ldc + 1 * w);
+                c2_0.Store(c + 2 * ldc); c2_1.Store(c + 2 * ldc + 1 * w);
+                c3_0.Store(c + 3 * ldc); c3_1.Store(c + 3 * ldc + 1 * w);
+                c4_0.Store(c + 4 * ldc); c4_1.Store(c + 4 * ldc + 1 * w);
+                c5_0.Store(c + 5 * ldc); c5_1.Store(c + 5 * ldc + 1 * w);
+            }
+            else
+            {
+                (Vector128.Load(c + 0 * ldc) + c0_0).Store(c + 0 * ldc);
+                (Vector128.Load(c + 0 * ldc + 1 * w) + c0_1).Store(c + 0 * ldc + 1 * w);
+                (Vector128.Load(c + 1 * ldc) + c1_0).Store(c + 1 * ldc);
+                (Vector128.Load(c + 1 * ldc + 1 * w) + c1_1).Store(c + 1 * ldc + 1 * w);
+                (Vector128.Load(c + 2 * ldc) + c2_0).Store(c + 2 * ldc);
+                (Vector128.Load(c + 2 * ldc + 1 * w) + c2_1).Store(c + 2 * ldc + 1 * w);
+                (Vector128.Load(c + 3 * ldc) + c3_0).Store(c + 3 * ldc);
+                (Vector128.Load(c + 3 * ldc + 1 * w) + c3_1).Store(c + 3 * ldc + 1 * w);
+                (Vector128.Load(c + 4 * ldc) + c4_0).Store(c + 4 * ldc);
+                (Vector128.Load(c + 4 * ldc + 1 * w) + c4_1).Store(c + 4 * ldc + 1 * w);
+                (Vector128.Load(c + 5 * ldc) + c5_0).Store(c + 5 * ldc);
+                (Vector128.Load(c + 5 * ldc + 1 * w) + c5_1).Store(c + 5 * ldc + 1 * w);
+            }
+            return;
+        }
+        T* t = stackalloc T[12 * Vector128<T>.Count];
+        c0_0.Store(t + 0 * w); c0_1.Store(t + 1 * w);
+        c1_0.Store(t + 2 * w); c1_1.Store(t + 3 * w);
+        c2_0.Store(t + 4 * w); c2_1.Store(t + 5 * w);
+        c3_0.Store(t + 6 * w); c3_1.Store(t + 7 * w);
+        c4_0.Store(t + 8 * w); c4_1.Store(t + 9 * w);
+        c5_0.Store(t + 10 * w); c5_1.Store(t + 11 * w);
+        StorePartial(t, 2 * w, c, ldc, mr, nr, overwrite);
+    }
+
+    /// <summary>6×2-vector tile reading op(A) in place from 6 rows of A (row stride aRs, k contiguous); all 6 rows must exist.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void T128x6x2Rows(int kc, T* a, nint aRs, T* b, nint bKs, T* c, nint ldc, int nr, bool overwrite)
+    {
+        int w = Vector128<T>.Count;
+        Vector128<T> c0_0 = default; Vector128<T> c0_1 = default;
+        Vector128<T> c1_0 = default; Vector128<T> c1_1 = default;
+        Vector128<T> c2_0 = default; Vector128<T> c2_1 = default;
+        Vector128<T> c3_0 = default; Vector128<T> c3_1 = default;
+        Vector128<T> c4_0 = default; Vector128<T> c4_1 = default;
+        Vector128<T> c5_0 = default; Vector128<T> c5_1 = default;
+        nint r2 = 2 * aRs;
+        T* a0 = a; T* a3 = a + 3 * aRs;
+        Vector128<T> av;
+        int p = 0;
+        for (; p < kc; p++)
+        {
+            var b0 = Vector128.Load(b);
+            var b1 = Vector128.Load(b + 1 * w);
+            av = Vector128.Create(a0[0]); c0_0 = Fma(av, b0, c0_0); c0_1 = Fma(av, b1, c0_1);
+            av = Vector128.Create(a0[aRs]); c1_0 = Fma(av, b0, c1_0); c1_1 = Fma(av, b1, c1_1);
+            av = Vector128.Create(a0[r2]); c2_0 = Fma(av, b0, c2_0); c2_1 = Fma(av, b1, c2_1);
+            av = Vector128.Create(a3[0]); c3_0 = Fma(av, b0, c3_0); c3_1 = Fma(av, b1, c3_1);
+            av = Vector128.Create(a3[aRs]); c4_0 = Fma(av, b0, c4_0); c4_1 = Fma(av, b1, c4_1);
+            av = Vector128.Create(a3[r2]); c5_0 = Fma(av, b0, c5_0); c5_1 = Fma(av, b1, c5_1);
+            a0++; a3++;
+            b += bKs;
+        }
+        if (nr == 2 * w)
+        {
+            if (overwrite)
+            {
+                c0_0.Store(c + 0 * ldc); c0_1.Store(c + 0 * ldc + 1 * w);
+                c1_0.Store(c + 1 * ldc); c1_1.Store(c + 1 * ldc + 1 * w);
+                c2_0.Store(c + 2 * ldc); c2_1.Store(c + 2 * ldc + 1 * w);
+                c3_0.Store(c + 3 * ldc); c3_1.Store(c + 3 * ldc + 1 * w);
+                c4_0.Store(c + 4 * ldc); c4_1.Store(c + 4 * ldc + 1 * w);
+                c5_0.Store(c + 5 * ldc); c5_1.Store(c + 5 * ldc + 1 * w);
+            }
+            else
+            {
+                (Vector128.Load(c + 0 * ldc) + c0_0).Store(c + 0 * ldc);
+                (Vector128.Load(c + 0 * ldc + 1 * w) + c0_1).Store(c + 0 * ldc + 1 * w);
+                (Vector128.Load(c + 1 * ldc) + c1_0).Store(c + 1 * ldc);
+                (Vector128.Load(c + 1 * ldc + 1 * w) + c1_1).Store(c + 1 * ldc + 1 * w);
+                (Vector128.Load(c + 2 * ldc) + c2_0).Store(c + 2 * ldc);
+                (Vector128.Load(c + 2 * ldc + 1 * w) + c2_1).Store(c + 2 * ldc + 1 * w);
+                (Vector128.Load(c + 3 * ldc) + c3_0).Store(c + 3 * ldc);
+                (Vector128.Load(c + 3 * ldc + 1 * w) + c3_1).Store(c + 3 * ldc + 1 * w);
+                (Vector128.Load(c + 4 * ldc) + c4_0).Store(c + 4 * ldc);
+                (Vector128.Load(c + 4 * ldc + 1 * w) + c4_1).Store(c + 4 * ldc + 1 * w);
+                (Vector128.Load(c + 5 * ldc) + c5_0).Store(c + 5 * ldc);
+                (Vector128.Load(c + 5 * ldc + 1 * w) + c5_1).Store(c + 5 * ldc + 1 * w);
+            }
+            return;
+        }
+        T* t = stackalloc T[12 * Vector128<T>.Count];
         c0_0.Store(t + 0 * w); c0_1.Store(t + 1 * w);
         c1_0.Store(t + 2 * w); c1_1.Store(t + 3 * w);
         c2_0.Store(t + 4 * w); c2_1.Store(t + 5 * w);

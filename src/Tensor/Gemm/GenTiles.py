@@ -4,7 +4,9 @@
 A tile kernel keeps an R x V-vector block of C in registers (R rows of op(A), V SIMD vectors of op(B) columns) and, for
 each k, loads V vectors of B, broadcasts R values of A and issues R*V fused multiply-adds. Every element is computed as
 acc = 0; acc = fma(a_p, b_p, acc) for p = 0..kc-1; then C = acc or C = C + acc, whatever the tile shape, so an element's
-value does not depend on which kernel computes it.
+value does not depend on which kernel computes it. (Fma is GemmKernels' per-width helper; the Vector128 one multiplies
+and adds separately on x64 without FMA, for every 128-bit tile alike.) Vector512, Vector256 and Vector128 tiles are
+generated; GemmKernels picks the widest width the runtime accelerates.
 """
 
 UNROLL = 1  # k-loop unrolling; 2 measured no faster on the AVX-512 Xeon
@@ -130,12 +132,17 @@ def emit_dispatch(vec, rows_list, nvs, row_mode):
     return "\n".join(L)
 
 parts = []
-rows512, rows256 = [4, 8, 12], [2, 4, 6]
+# Tile heights per vector width. 12x2 Vector512 uses 24 of AVX-512's 32 registers for C; 6x2 Vector256 and 6x2
+# Vector128 use 12 of the 16 registers of AVX2 and SSE (plus 2 for B and 1 for the broadcast). ARM64 has 32 NEON
+# registers, but one portable 128-bit shape keeps a single set of generated tiles for SSE and AdvSimd.
+rows512, rows256, rows128 = [4, 8, 12], [2, 4, 6], [2, 4, 6]
 parts.append(emit_dispatch("Vector512", rows512, [1, 2], False))
 parts.append(emit_dispatch("Vector512", [12], [1, 2], True))
 parts.append(emit_dispatch("Vector256", rows256, [1, 2], False))
 parts.append(emit_dispatch("Vector256", [6], [1, 2], True))
-for vec, rows_list in (("Vector512", rows512), ("Vector256", rows256)):
+parts.append(emit_dispatch("Vector128", rows128, [1, 2], False))
+parts.append(emit_dispatch("Vector128", [6], [1, 2], True))
+for vec, rows_list in (("Vector512", rows512), ("Vector256", rows256), ("Vector128", rows128)):
     for nv in (1, 2):
         for r in rows_list:
             parts.append(tile(vec, r, nv, f"T{vec[6:]}x{r}x{nv}", False))

@@ -34,7 +34,7 @@ public sealed record GoldenCase(string File, string Function, string Name,
 
 /// <summary>
 /// Reads the golden vectors: from the folder named by MINITORCH_GOLDEN_DIR when that variable is set, otherwise from
-/// Golden/data next to the test assembly (copied there at build time; the tests never read /work/shared).
+/// Golden/data next to the test assembly (copied there at build time; the tests never read ../shared).
 /// </summary>
 public static class GoldenData
 {

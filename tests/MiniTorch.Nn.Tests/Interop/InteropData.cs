@@ -41,7 +41,7 @@ public sealed record InteropFixture(string Name, string WeightsPath, string Case
 
 /// <summary>
 /// Finds the interop fixtures: in the folder named by MINITORCH_INTEROP_DIR when set, otherwise in Interop/data next
-/// to the test assembly (copied there at build time; the tests never read /work/shared).
+/// to the test assembly (copied there at build time; the tests never read ../shared).
 /// </summary>
 public static class InteropData
 {
