@@ -68,9 +68,7 @@ public class RandomGraphProperties
         int Pick(int choice, Func<Value, bool> ok)
         {
             var candidates = Enumerable.Range(0, values.Count).Where(i => ok(values[i])).ToList();
-            int k = candidates[choice % candidates.Count];
-            used.Add(k);
-            return k;
+            return candidates[choice % candidates.Count];
         }
         bool Mat(Value v) => v.V.Rank >= 2;
         bool Two(Value v) => v.V.Rank == 2;
@@ -79,7 +77,7 @@ public class RandomGraphProperties
         {
             Variable<double> r;
             string s;
-            int i = Pick(ins.A, _ => true), j;
+            int i = Pick(ins.A, _ => true), j = -1, c = -1;
             var (a, an) = (values[i].V, values[i].Name);
             switch (ins.Op)
             {
@@ -93,7 +91,7 @@ public class RandomGraphProperties
                 case 4: // addmm with any addend that broadcasts
                     i = Pick(ins.A, Mat); (a, an) = (values[i].V, values[i].Name);
                     j = Pick(ins.B, Two);
-                    int c = Pick(ins.C, v => v.V.Rank <= a.Rank);
+                    c = Pick(ins.C, v => v.V.Rank <= a.Rank);
                     r = Ops.AddMatMul(values[c].V, a, values[j].V); s = $"addmm({values[c].Name}, {an}, {values[j].Name})"; break;
                 case 5: r = a.Tanh(); s = $"tanh({an})"; break;
                 case 6: r = a.Sigmoid(); s = $"sigmoid({an})"; break;
@@ -120,6 +118,9 @@ public class RandomGraphProperties
                     i = Pick(ins.A, Two); (a, an) = (values[i].V, values[i].Name);
                     r = values[4].V.MatMul(a); s = $"C @ {an}"; break;
             }
+            used.Add(i); // the operands this instruction really used (its first pick may have been replaced)
+            if (j >= 0) used.Add(j);
+            if (c >= 0) used.Add(c);
             string name = $"v{values.Count - leaves.Length}";
             text.Append($"{name} = {s}; ");
             values.Add(new Value(r, name));
