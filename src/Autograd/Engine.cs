@@ -104,7 +104,7 @@ internal static class Engine
     private static List<Node<T>> Reachable<T>(IReadOnlyList<Variable<T>> roots, string op) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var order = new List<Node<T>>();
-        var seen = new HashSet<Node<T>>(ReferenceEqualityComparer.Instance);
+        var seen = new HashSet<Node<T>>(Node.Identity.Instance);
         var stack = new Stack<Node<T>>();
         foreach (var root in roots)
             if (root.GradFn is { } fn && seen.Add(fn)) stack.Push(fn);
@@ -131,7 +131,7 @@ internal static class Engine
             if (!v.RequiresGrad) throw new InvalidOperationException($"Grad: input {i} ({v.Describe()}) does not require grad.");
             targets.Add(v);
         }
-        var needed = new HashSet<Node<T>>(ReferenceEqualityComparer.Instance);
+        var needed = new HashSet<Node<T>>(Node.Identity.Instance);
         for (int n = order.Count - 1; n >= 0; n--) // oldest first: an op's producers are decided before it
         {
             foreach (var v in order[n].Inputs!)

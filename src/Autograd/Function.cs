@@ -47,8 +47,8 @@ public abstract class Function<T> : Node<T> where T : unmanaged, IFloatingPointI
     public Variable<T> Apply(params Variable<T>[] inputs)
     {
         if (Fusion.Tracing.Current is { } trace) return trace.Record(this, inputs); // inside Fuse.Pointwise: a node, not a value
-        bool record = Begin(inputs, out var data);
-        return Finish([Forward(data)], record)[0];
+        bool record = Begin(inputs, out var data, out bool anomaly);
+        return Finish(Forward(data), record, anomaly);
     }
 
     internal sealed override void RunBackward(Tensor<T>?[] gradOutputs, Gradients<T> grads)
@@ -92,11 +92,11 @@ public abstract class MultiOutputFunction<T> : Node<T> where T : unmanaged, IFlo
     public Variable<T>[] Apply(params Variable<T>[] inputs)
     {
         if (Fusion.Tracing.Current is not null) throw Fusion.Tracing.NotPointwise(Name);
-        bool record = Begin(inputs, out var data);
+        bool record = Begin(inputs, out var data, out bool anomaly);
         var results = Forward(data);
         if (results is not { Length: > 0 }) throw new InvalidOperationException($"{Name}: Forward must return at least one output.");
         _outputs = results.Length;
-        return Finish(results, record);
+        return Finish(results, record, anomaly);
     }
 
     internal sealed override void RunBackward(Tensor<T>?[] gradOutputs, Gradients<T> grads) => Backward(gradOutputs, grads);

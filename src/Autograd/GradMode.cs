@@ -9,10 +9,8 @@ namespace MiniTorch.Autograd;
 /// </summary>
 public static class GradMode
 {
-    private static readonly AsyncLocal<bool> s_disabled = new();
-
     /// <summary>Whether ops in the current flow of control are recorded.</summary>
-    public static bool IsEnabled => !s_disabled.Value;
+    public static bool IsEnabled => (Modes.Current & Modes.NoGrad) == 0;
 
     /// <summary>Until disposed, ops record nothing and their results do not require grad.</summary>
     /// <returns>The scope; dispose it (a <c>using</c>) to restore the previous mode.</returns>
@@ -30,8 +28,7 @@ public static class GradMode
 
         internal Scope(bool enabled)
         {
-            _previousDisabled = s_disabled.Value;
-            s_disabled.Value = !enabled;
+            _previousDisabled = Modes.Set(Modes.NoGrad, !enabled);
         }
 
         /// <summary>Restores the mode that was in effect when the scope began (only the first call does anything).</summary>
@@ -39,7 +36,7 @@ public static class GradMode
         {
             if (_disposed) return;
             _disposed = true;
-            s_disabled.Value = _previousDisabled;
+            Modes.Set(Modes.NoGrad, _previousDisabled);
         }
     }
 }
@@ -47,16 +44,9 @@ public static class GradMode
 /// <summary>Anomaly detection state (see <see cref="Autograd.DetectAnomaly"/>).</summary>
 internal static class Anomaly
 {
-    private static readonly AsyncLocal<bool> s_enabled = new();
+    public static bool IsEnabled => (Modes.Current & Modes.Anomaly) != 0;
 
-    public static bool IsEnabled => s_enabled.Value;
-
-    public static bool Set(bool on)
-    {
-        bool previous = s_enabled.Value;
-        s_enabled.Value = on;
-        return previous;
-    }
+    public static bool Set(bool on) => Modes.Set(Modes.Anomaly, on);
 
     /// <summary>Throws when <paramref name="t"/> holds a NaN or an infinity.</summary>
     public static void Check<T>(Tensor<T> t, string what, Node? node) where T : unmanaged, IFloatingPointIeee754<T>
@@ -66,5 +56,28 @@ internal static class Anomaly
             if (T.IsFinite(v)) continue;
             throw new ArithmeticException($"Anomaly: {what}: {v} in a tensor of shape {t.ShapeString}.{node?.Origin}");
         }
+    }
+}
+
+/// <summary>
+/// The per-flow switches (grad mode, anomaly detection) as bits of one <see cref="AsyncLocal{T}"/>, so recording an op
+/// reads the ambient state once.
+/// </summary>
+internal static class Modes
+{
+    public const int NoGrad = 1;
+    public const int Anomaly = 2;
+
+    private static readonly AsyncLocal<int> s_bits = new();
+
+    /// <summary>The switches in effect in the current flow of control.</summary>
+    public static int Current => s_bits.Value;
+
+    /// <summary>Turns <paramref name="flag"/> on or off; returns whether it was on.</summary>
+    public static bool Set(int flag, bool on)
+    {
+        int bits = s_bits.Value;
+        s_bits.Value = on ? bits | flag : bits & ~flag;
+        return (bits & flag) != 0;
     }
 }

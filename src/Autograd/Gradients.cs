@@ -17,7 +17,7 @@ public sealed class Gradients<T> where T : unmanaged, IFloatingPointIeee754<T>
         public List<(Tensor<T> A, Tensor<T> G)>? Deferred; // a leaf's products aᵀ·g, summed as one GEMM at the end
     }
 
-    private readonly Dictionary<Node<T>, Slot[]> _opSlots = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<Node<T>, Slot[]> _opSlots = new(Node.Identity.Instance);
     private readonly Dictionary<Variable<T>, Slot> _leafSlots = new(ReferenceEqualityComparer.Instance);
     private readonly HashSet<Node<T>>? _needed;
     private readonly HashSet<Variable<T>>? _targets;
@@ -25,6 +25,7 @@ public sealed class Gradients<T> where T : unmanaged, IFloatingPointIeee754<T>
     private List<Slot>? _written; // slots the current op wrote (anomaly mode)
     private Node<T> _node = null!;
     private Variable<T>[] _inputs = [];
+    private readonly Tensor<T>?[] _single = new Tensor<T>?[1];
 
     /// <summary>Buffers rented from <see cref="GradientPool{T}"/> during this pass, returned when it ends.</summary>
     internal readonly List<T[]> Rented = new();
@@ -176,10 +177,19 @@ public sealed class Gradients<T> where T : unmanaged, IFloatingPointIeee754<T>
         return slot.Value;
     }
 
-    /// <summary>The gradients that arrived for <paramref name="node"/>'s outputs, or null if none did.</summary>
+    /// <summary>
+    /// The gradients that arrived for <paramref name="node"/>'s outputs, or null if none did. For a one-output op the
+    /// array is the pass's own and is reused for the next op: it is valid only while this op's backward runs.
+    /// </summary>
     internal Tensor<T>?[]? OutputsOf(Node<T> node)
     {
         if (!_opSlots.TryGetValue(node, out var slots)) return null;
+        if (slots.Length == 1)
+        {
+            if (slots[0]?.Value is not { } g) return null;
+            _single[0] = g;
+            return _single;
+        }
         Tensor<T>?[]? result = null;
         for (int k = 0; k < slots.Length; k++)
             if (slots[k]?.Value is { } g) (result ??= new Tensor<T>?[slots.Length])[k] = g;

@@ -33,7 +33,24 @@ public abstract class Node
         return tick >= 0 ? n[..tick] : n;
     }
 
-    private protected void Stamp() => Sequence = Interlocked.Increment(ref s_created);
+    /// <summary>Gives the op its place in the creation order (and, under anomaly detection, where it was created).</summary>
+    private protected void Stamp(bool anomaly)
+    {
+        Sequence = Interlocked.Increment(ref s_created);
+        if (anomaly) CreatedAt = Environment.StackTrace;
+    }
+
+    /// <summary>
+    /// Identity of recorded ops for the engine's sets and maps, hashed by <see cref="Sequence"/>: unique per recorded op,
+    /// and unlike <see cref="System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(object)"/> it costs the runtime
+    /// nothing (the graph's ops are new objects in every step).
+    /// </summary>
+    internal sealed class Identity : IEqualityComparer<Node>
+    {
+        public static readonly Identity Instance = new();
+        public bool Equals(Node? x, Node? y) => ReferenceEquals(x, y);
+        public int GetHashCode(Node node) => node.Sequence.GetHashCode();
+    }
 
     /// <summary>" (created at ...)" when anomaly detection recorded where, else empty.</summary>
     internal string Origin => CreatedAt is null ? "" : $" (created at:{Environment.NewLine}{CreatedAt})";
@@ -89,8 +106,11 @@ public abstract class Node<T> : Node where T : unmanaged, IFloatingPointIeee754<
     protected Tensor<T> SavedBuffer(params int[] shape) =>
         _inputs is null ? new Tensor<T>(shape) : GradientPool<T>.Zeros(shape, _savedBuffers ??= new());
 
-    /// <summary>Marks the instance as used and, when recording, keeps the inputs. Returns whether the op is recorded.</summary>
-    private protected bool Begin(Variable<T>[] inputs, out Tensor<T>[] data)
+    /// <summary>
+    /// Marks the instance as used and, when recording, keeps the inputs. Returns whether the op is recorded; reads the
+    /// ambient modes once (<paramref name="anomaly"/>: whether anomaly detection is on).
+    /// </summary>
+    private protected bool Begin(Variable<T>[] inputs, out Tensor<T>[] data, out bool anomaly)
     {
         ArgumentNullException.ThrowIfNull(inputs);
         if (_applied) throw new InvalidOperationException($"{Name}: a Function instance can be applied only once; create a new one per call.");
@@ -103,25 +123,31 @@ public abstract class Node<T> : Node where T : unmanaged, IFloatingPointIeee754<
             data[i] = v.Data;
             record |= v.RequiresGrad;
         }
-        record &= GradMode.IsEnabled;
+        int modes = Modes.Current;
+        anomaly = (modes & Modes.Anomaly) != 0;
+        record &= (modes & Modes.NoGrad) == 0;
         _inputs = record ? inputs : null;
         return record;
     }
 
-    /// <summary>Wraps the forward's results as this op's outputs (recorded or not), after the anomaly check.</summary>
-    private protected Variable<T>[] Finish(Tensor<T>[] results, bool record)
+    /// <summary>Wraps one forward result as this op's output (recorded or not), after the anomaly check.</summary>
+    private protected Variable<T> Finish(Tensor<T> result, bool record, bool anomaly)
     {
-        if (Anomaly.IsEnabled)
-        {
+        if (result is null) throw new InvalidOperationException($"{Name}: Forward returned null.");
+        if (anomaly) Anomaly.Check(result, $"{Name} produced a non-finite value in its output 0 (forward)", null);
+        if (!record) return new Variable<T>(result);
+        Stamp(anomaly);
+        return new Variable<T>(result, this, 0);
+    }
+
+    /// <summary>Wraps the forward's results as this op's outputs (recorded or not), after the anomaly check.</summary>
+    private protected Variable<T>[] Finish(Tensor<T>[] results, bool record, bool anomaly)
+    {
+        if (anomaly)
             for (int k = 0; k < results.Length; k++)
                 Anomaly.Check(results[k], $"{Name} produced a non-finite value in its output {k} (forward)", null);
-        }
+        if (record) Stamp(anomaly);
         var outputs = new Variable<T>[results.Length];
-        if (record)
-        {
-            Stamp();
-            if (Anomaly.IsEnabled) CreatedAt = Environment.StackTrace;
-        }
         for (int k = 0; k < results.Length; k++)
             outputs[k] = record ? new Variable<T>(results[k], this, k) : new Variable<T>(results[k]);
         return outputs;

@@ -55,7 +55,10 @@ public sealed partial class Variable<T> where T : unmanaged, IFloatingPointIeee7
     }
 
     /// <summary>Serialises updates of <see cref="Grad"/> by concurrent backward passes.</summary>
-    internal readonly Lock GradLock = new();
+    private Lock? _gradLock;
+
+    /// <summary>Taken while this variable's <see cref="Grad"/> is read-modified-written (created on first use: most variables never need it).</summary>
+    internal Lock GradLock => _gradLock ?? Interlocked.CompareExchange(ref _gradLock, new Lock(), null) ?? _gradLock!;
 
     /// <summary>Whether gradients flow to (and, for a leaf, accumulate in) this variable.</summary>
     public bool RequiresGrad { get; }
