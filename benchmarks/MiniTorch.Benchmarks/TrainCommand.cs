@@ -14,20 +14,16 @@ internal sealed class TrainCommand : ICommand
     public void AddTo(ExampleCommand root)
     {
         var command = root.Subcommand("train", "time a composed recurrent module's training step (forward over T, backward of sum(h*dh))");
-        var modelOption = command.Choice("model", "lstm", "the composed module", RecurrentBench.Models);
-        var configOption = command.Choice("config", "small", RecurrentBench.ConfigHelp, [.. RecurrentBench.Configs.Keys]);
-        var threadsOption = command.Int("threads", Environment.ProcessorCount, "Parallelism.MaxThreads", 1, 256);
-        var secondsOption = command.Double("seconds", 3, "time spent measuring (after warm-up)", 0.01, 3600);
-        var minItersOption = command.Int("min-iters", 5, "at least this many timed steps", 1, 1_000_000);
-        command.SetAction(run => Run(run.Get(modelOption), run.Get(configOption), run.Get(threadsOption), run.Get(secondsOption), run.Get(minItersOption)));
+        var o = RecurrentBench.Options.AddTo(command);
+        command.SetAction(run => Run(run.Get(o.Model), run.Get(o.Config), run.Get(o.Threads), run.Get(o.Seconds), run.Get(o.Warmup), run.Get(o.MinIters)));
     }
 
-    private static int Run(string model, string config, int threads, double seconds, int minIters)
+    private static int Run(string model, string config, int threads, double seconds, double warmup, int minIters)
     {
         Parallelism.MaxThreads = threads;
         var (n, t, d, h) = RecurrentBench.Configs[config];
         RecurrentBench.Time($"train {model} {config} (N,T,D,H)=({n},{t},{d},{h}) float32 threads={threads}",
-            model, config, MakeStep(model, n, t, d, h), seconds, minIters);
+            model, config, MakeStep(model, n, t, d, h), seconds, warmup, minIters);
         return 0;
     }
 
