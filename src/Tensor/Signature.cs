@@ -4,23 +4,50 @@ namespace MiniTorch;
 /// Checks a function's arguments against symbolic shapes such as <c>"N,T,D"</c> or <c>"D,4H"</c>, the way the
 /// seed documents them. Each symbol is bound by its first occurrence (a token <c>kS</c> binds S = size / k) and every
 /// later occurrence must agree; every size must be at least 1. On a mismatch the exception names the function, the
-/// expected signature, every argument's actual shape and the first disagreement.
+/// expected signature, every argument's actual shape and the first disagreement. The modules and the reference
+/// functions validate their inputs with it; use it in your own functions and modules the same way.
 /// </summary>
-internal static class Signature
+/// <example>
+/// <code>
+/// using static MiniTorch.Signature;
+/// var sizes = Check("MyCell", [A("x", x, "N,D"), A("h", h, "N,H"), A("W", w, "D,3H")]);
+/// int n = sizes["N"], hidden = sizes["H"];
+/// </code>
+/// </example>
+public static class Signature
 {
-    /// <summary>One argument: its name as the seed spells it, its shape (null: an omitted optional argument), its spec.</summary>
-    internal readonly record struct Arg(string Name, int[]? Shape, string Spec);
+    /// <summary>One argument of a checked function.</summary>
+    /// <param name="Name">The argument's name, as the messages should spell it.</param>
+    /// <param name="Shape">Its shape (null: an omitted optional argument, skipped).</param>
+    /// <param name="Spec">Its symbolic shape: comma-separated tokens, each an optional positive multiplier and a symbol ("N,T,D", "D,4H"); "" for a scalar.</param>
+    public readonly record struct Arg(string Name, int[]? Shape, string Spec);
 
     /// <summary>A size known before the arguments are read (e.g. a module's input size).</summary>
-    internal readonly record struct Known(string Symbol, int Size, string Source);
+    /// <param name="Symbol">The symbol it binds ("D").</param>
+    /// <param name="Size">Its size.</param>
+    /// <param name="Source">Where it comes from, for messages ("inputSize").</param>
+    public readonly record struct Known(string Symbol, int Size, string Source);
 
     /// <summary>Shorthand for an argument.</summary>
-    internal static Arg A<T>(string name, Tensor<T>? t, string spec) where T : unmanaged, System.Numerics.INumber<T> =>
+    /// <typeparam name="T">The tensor's element type.</typeparam>
+    /// <param name="name">The argument's name.</param>
+    /// <param name="t">The tensor (null: an omitted optional argument).</param>
+    /// <param name="spec">Its symbolic shape.</param>
+    /// <returns>The argument.</returns>
+    public static Arg A<T>(string name, Tensor<T>? t, string spec) where T : unmanaged, System.Numerics.INumber<T> =>
         new(name, t?.ShapeArray, spec);
 
-    /// <summary>Validates <paramref name="args"/>; returns the bound sizes by symbol.</summary>
-    internal static Dictionary<string, int> Check(string op, Arg[] args, params Known[] known)
+    /// <summary>Validates <paramref name="args"/> in order, binding each symbol at its first occurrence.</summary>
+    /// <param name="op">The function's name, which starts every message.</param>
+    /// <param name="args">The arguments and their symbolic shapes.</param>
+    /// <param name="known">Sizes bound before the arguments are read.</param>
+    /// <returns>The bound size of every symbol.</returns>
+    /// <exception cref="ArgumentException">An argument's rank or a size disagrees with the signature (the message names the
+    /// function, the expected signature, every argument's shape and the first disagreement), or a spec is malformed.</exception>
+    public static Dictionary<string, int> Check(string op, Arg[] args, params Known[] known)
     {
+        ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(known);
         var bound = new Dictionary<string, (int Size, string Source)>();
         foreach (var k in known) bound[k.Symbol] = (k.Size, k.Source);
         foreach (var arg in args)
@@ -56,7 +83,10 @@ internal static class Signature
         {
             int j = 0;
             while (j < tok.Length && char.IsDigit(tok[j])) j++;
-            return (j == 0 ? 1 : int.Parse(tok[..j], System.Globalization.CultureInfo.InvariantCulture), tok[j..], tok);
+            int k = j == 0 ? 1 : int.Parse(tok[..j], System.Globalization.CultureInfo.InvariantCulture);
+            if (k < 1 || j == tok.Length || !char.IsLetter(tok[j]))
+                throw new ArgumentException($"Signature: malformed token '{tok}' in \"{spec}\": each token is an optional positive multiplier and a symbol, such as N or 4H.", nameof(spec));
+            return (k, tok[j..], tok);
         }).ToArray();
     }
 
