@@ -6,13 +6,13 @@
 # the roof = GFLOP of the step's matmuls / time as a percentage of the best measured 1024^3 SGEMM rate.
 #   benchmarks/side-by-side.sh                 # everything
 #   CONFIGS=small,medium MODELS=lstm PEERS=0 benchmarks/side-by-side.sh
-# Env: SECONDS_PER_FIGURE (4; large x3), CONFIGS, MODELS (lstm,rnn), MODES (train,infer), PEERS (auto|0),
+# Env: SECONDS_PER_FIGURE (4; large x3), CONFIGS, MODELS (lstm,rnn,gru), MODES (train,infer), PEERS (auto|0),
 # PYTHON (a python3 with torch; default: the first of python3, /usr/bin/python3 that imports torch), QUIET_WAIT
 # (seconds the peers' script waits for a quiet machine before each figure; 5). Raw output is kept in $OUT_DIR.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CONFIGS=${CONFIGS:-small,medium,large}
-MODELS=${MODELS:-lstm,rnn}
+MODELS=${MODELS:-lstm,rnn,gru}
 MODES=${MODES:-train,infer}
 OUT_DIR=${OUT_DIR:-$(mktemp -d)}
 results="$OUT_DIR/minitorch.txt"; : > "$results"
