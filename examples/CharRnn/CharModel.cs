@@ -20,19 +20,23 @@ public readonly record struct CharState(Variable<float>? H, Variable<float>? C)
 /// </summary>
 public sealed class CharModel : Module<float>
 {
-    private readonly Rnn<float>? _rnn;
-    private readonly Lstm<float>? _lstm;
+    private readonly RecurrentLayer<float> _recurrent;
     private readonly TemporalAffine<float> _output;
 
-    /// <summary>Creates the model; <paramref name="cell"/> is "rnn" or "lstm".</summary>
+    /// <summary>Creates the model; <paramref name="cell"/> is "rnn", "lstm" or "gru".</summary>
     public CharModel(int vocabularySize, int hiddenSize, string cell, Rng rng)
     {
         VocabularySize = vocabularySize;
         HiddenSize = hiddenSize;
         Cell = cell;
-        if (cell == "lstm") _lstm = RegisterModule("lstm", new Lstm<float>(vocabularySize, hiddenSize, rng));
-        else if (cell == "rnn") _rnn = RegisterModule("rnn", new Rnn<float>(vocabularySize, hiddenSize, rng));
-        else throw new ArgumentException($"CharModel: cell must be rnn or lstm, got '{cell}'.");
+        RecurrentLayer<float> recurrent = cell switch
+        {
+            "rnn" => new Rnn<float>(vocabularySize, hiddenSize, rng),
+            "lstm" => new Lstm<float>(vocabularySize, hiddenSize, rng),
+            "gru" => new Gru<float>(vocabularySize, hiddenSize, rng),
+            _ => throw new ArgumentException($"CharModel: cell must be rnn, lstm or gru, got '{cell}'.", nameof(cell)),
+        };
+        _recurrent = RegisterModule(cell, recurrent);
         _output = RegisterModule("output", new TemporalAffine<float>(hiddenSize, vocabularySize, rng));
     }
 
@@ -40,7 +44,7 @@ public sealed class CharModel : Module<float>
     public int VocabularySize { get; }
     /// <summary>H, the hidden size.</summary>
     public int HiddenSize { get; }
-    /// <summary>"rnn" or "lstm".</summary>
+    /// <summary>"rnn", "lstm" or "gru".</summary>
     public string Cell { get; }
 
     /// <summary>
@@ -50,18 +54,8 @@ public sealed class CharModel : Module<float>
     public (Variable<float> Scores, CharState State) Forward(ReadOnlySpan<int> ids, CharState state)
     {
         var x = OneHot(ids).AsVariable();
-        Variable<float> hs;
-        if (_lstm is not null)
-        {
-            var (output, h, c) = _lstm.Forward(x, state.H, state.C);
-            (hs, state) = (output, new CharState(h, c));
-        }
-        else
-        {
-            var (output, h) = _rnn!.Forward(x, state.H);
-            (hs, state) = (output, new CharState(h, null));
-        }
-        return (_output.Forward(hs), state);
+        var (hs, next) = _recurrent.Forward(x, state.H is null ? null : new RecurrentState<float>(state.H, state.C));
+        return (_output.Forward(hs), new CharState(next.H, next.C));
     }
 
     /// <summary>One-hot rows (1, T, V) for the characters <paramref name="ids"/>.</summary>

@@ -12,7 +12,7 @@ using MiniTorch.Nn.Checkpoint;
 using MiniTorch.Nn.Optim;
 
 var cli = new ExampleCommand("CharRnn", "Trains a character-level RNN or LSTM language model (min-char-rnn) and samples from it.");
-var cellOption = cli.Choice("cell", "rnn", "recurrent layer", "rnn", "lstm");
+var cellOption = cli.Choice("cell", "rnn", "recurrent layer", "rnn", "lstm", "gru");
 var textOption = cli.String("text", "", "UTF-8 text file to learn (default: the corpus committed in examples/CharRnn/corpus)");
 var hiddenOption = cli.Int("hidden", 100, "hidden size", 1, 4096);
 var seqLengthOption = cli.Int("seq-length", 25, "characters per chunk (truncated backpropagation length)", 1, 10_000);
@@ -136,7 +136,7 @@ static (CharModel Model, char[] Characters) LoadModel(string path)
     IReadOnlyDictionary<string, string> meta;
     using (var file = SafetensorsFile.Open(path)) meta = file.Metadata;
     if (!meta.TryGetValue("charrnn.vocabulary", out var vocabulary) || !meta.TryGetValue("charrnn.cell", out var cell)
-        || cell is not ("rnn" or "lstm") || !meta.TryGetValue("charrnn.hidden", out var hiddenText)
+        || cell is not ("rnn" or "lstm" or "gru") || !meta.TryGetValue("charrnn.hidden", out var hiddenText)
         || !int.TryParse(hiddenText, CultureInfo.InvariantCulture, out int hidden) || hidden < 1 || vocabulary.Length < 2)
         throw new InvalidDataException($"{path} is not a CharRnn checkpoint (its charrnn.* metadata is missing or invalid)");
     var model = new CharModel(vocabulary.Length, hidden, cell, new Rng(0));

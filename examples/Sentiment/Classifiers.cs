@@ -22,23 +22,27 @@ public abstract class SentenceClassifier : Module<float>
 public sealed class RecurrentClassifier : SentenceClassifier
 {
     private readonly Embedding<float> _embedding;
-    private readonly Lstm<float>? _lstm;
-    private readonly Rnn<float>? _rnn;
+    private readonly RecurrentLayer<float> _recurrent;
     private readonly Linear<float> _output;
 
     /// <summary>Creates the classifier.</summary>
     /// <param name="vocabulary">Number of distinct words.</param>
     /// <param name="embedding">Size of a word vector.</param>
     /// <param name="hidden">Hidden size of the recurrent layer.</param>
-    /// <param name="cell">"lstm" or "rnn".</param>
+    /// <param name="cell">"lstm", "rnn" or "gru".</param>
     /// <param name="rng">Initialises the weights.</param>
-    /// <exception cref="ArgumentException"><paramref name="cell"/> is neither "lstm" nor "rnn".</exception>
+    /// <exception cref="ArgumentException"><paramref name="cell"/> is not "lstm", "rnn" or "gru".</exception>
     public RecurrentClassifier(int vocabulary, int embedding, int hidden, string cell, Rng rng)
     {
         _embedding = RegisterModule("embedding", new Embedding<float>(vocabulary, embedding, rng));
-        if (cell == "lstm") _lstm = RegisterModule("lstm", new Lstm<float>(embedding, hidden, rng));
-        else if (cell == "rnn") _rnn = RegisterModule("rnn", new Rnn<float>(embedding, hidden, rng));
-        else throw new ArgumentException($"RecurrentClassifier: cell must be lstm or rnn, got '{cell}'.", nameof(cell));
+        RecurrentLayer<float> recurrent = cell switch
+        {
+            "lstm" => new Lstm<float>(embedding, hidden, rng),
+            "rnn" => new Rnn<float>(embedding, hidden, rng),
+            "gru" => new Gru<float>(embedding, hidden, rng),
+            _ => throw new ArgumentException($"RecurrentClassifier: cell must be lstm, rnn or gru, got '{cell}'.", nameof(cell)),
+        };
+        _recurrent = RegisterModule(cell, recurrent);
         _output = RegisterModule("output", new Linear<float>(hidden, 2, rng));
         Name = cell;
     }
@@ -50,7 +54,7 @@ public sealed class RecurrentClassifier : SentenceClassifier
     public override Variable<float> Forward(Tensor<int> ids)
     {
         var x = _embedding.Forward(ids); // (N, T, E)
-        var last = (_lstm is not null ? _lstm.Forward(x).HN : _rnn!.Forward(x).HN).Select(0, 0); // (layers·directions = 1, N, H) -> (N, H)
+        var last = _recurrent.Forward(x).State.H.Select(0, 0); // (layers·directions = 1, N, H) -> (N, H)
         return _output.Forward(last);
     }
 }
