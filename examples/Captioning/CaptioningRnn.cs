@@ -38,13 +38,7 @@ public sealed class CaptioningRnn<T> : Module<T> where T : unmanaged, IFloatingP
         (NullId, StartId, EndId, Cell) = (nullId, startId, endId, cell);
         Projection = RegisterModule("proj", new Linear<T>(featureSize, hiddenSize, rng));
         Embed = RegisterModule("embed", new Embedding<T>(vocabularySize, wordVectorSize, rng));
-        RecurrentLayer<T> layer = cell switch
-        {
-            "rnn" => new Rnn<T>(wordVectorSize, hiddenSize, rng),
-            "lstm" => new Lstm<T>(wordVectorSize, hiddenSize, rng),
-            "gru" => new Gru<T>(wordVectorSize, hiddenSize, rng),
-            _ => throw new ArgumentException($"CaptioningRnn: cell must be 'rnn', 'lstm' or 'gru', got '{cell}'.", nameof(cell)),
-        };
+        RecurrentLayer<T> layer = RecurrentCells.Create<T>("CaptioningRnn", cell, wordVectorSize, hiddenSize, rng);
         Recurrent = RegisterModule(cell, layer);
         Vocab = RegisterModule("vocab", new TemporalAffine<T>(hiddenSize, vocabularySize, rng));
     }

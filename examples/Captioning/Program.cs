@@ -11,7 +11,7 @@ using MiniTorch.Examples;
 using MiniTorch.Examples.Captioning;
 
 var cli = new ExampleCommand("Captioning", "Trains CS231n's captioning RNN/LSTM on toy scenes and captions held-out scenes.");
-var cellOption = cli.Choice("cell", "lstm", "recurrent layer", "rnn", "lstm", "gru");
+var cellOption = cli.Choice("cell", "lstm", "recurrent layer", RecurrentCells.Names);
 var hiddenOption = cli.Int("hidden", 128, "hidden size H", 1, 4096);
 var wordVectorOption = cli.Int("wordvec", 64, "word vector size W", 1, 4096);
 var featureSizeOption = cli.Int("features", 64, "length of a scene's feature vector D", 1, 4096);

@@ -29,13 +29,7 @@ public sealed class CharModel : Module<float>
         VocabularySize = vocabularySize;
         HiddenSize = hiddenSize;
         Cell = cell;
-        RecurrentLayer<float> recurrent = cell switch
-        {
-            "rnn" => new Rnn<float>(vocabularySize, hiddenSize, rng),
-            "lstm" => new Lstm<float>(vocabularySize, hiddenSize, rng),
-            "gru" => new Gru<float>(vocabularySize, hiddenSize, rng),
-            _ => throw new ArgumentException($"CharModel: cell must be rnn, lstm or gru, got '{cell}'.", nameof(cell)),
-        };
+        RecurrentLayer<float> recurrent = RecurrentCells.Create<float>("CharModel", cell, vocabularySize, hiddenSize, rng);
         _recurrent = RegisterModule(cell, recurrent);
         _output = RegisterModule("output", new TemporalAffine<float>(hiddenSize, vocabularySize, rng));
     }

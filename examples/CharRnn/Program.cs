@@ -12,7 +12,7 @@ using MiniTorch.Nn.Checkpoint;
 using MiniTorch.Nn.Optim;
 
 var cli = new ExampleCommand("CharRnn", "Trains a character-level RNN or LSTM language model (min-char-rnn) and samples from it.");
-var cellOption = cli.Choice("cell", "rnn", "recurrent layer", "rnn", "lstm", "gru");
+var cellOption = cli.Choice("cell", "rnn", "recurrent layer", RecurrentCells.Names);
 var textOption = cli.String("text", "", "UTF-8 text file to learn (default: the corpus committed in examples/CharRnn/corpus)");
 var hiddenOption = cli.Int("hidden", 100, "hidden size", 1, 4096);
 var seqLengthOption = cli.Int("seq-length", 25, "characters per chunk (truncated backpropagation length)", 1, 10_000);

@@ -35,13 +35,7 @@ public sealed class RecurrentClassifier : SentenceClassifier
     public RecurrentClassifier(int vocabulary, int embedding, int hidden, string cell, Rng rng)
     {
         _embedding = RegisterModule("embedding", new Embedding<float>(vocabulary, embedding, rng));
-        RecurrentLayer<float> recurrent = cell switch
-        {
-            "lstm" => new Lstm<float>(embedding, hidden, rng),
-            "rnn" => new Rnn<float>(embedding, hidden, rng),
-            "gru" => new Gru<float>(embedding, hidden, rng),
-            _ => throw new ArgumentException($"RecurrentClassifier: cell must be lstm, rnn or gru, got '{cell}'.", nameof(cell)),
-        };
+        RecurrentLayer<float> recurrent = RecurrentCells.Create<float>("RecurrentClassifier", cell, embedding, hidden, rng);
         _recurrent = RegisterModule(cell, recurrent);
         _output = RegisterModule("output", new Linear<float>(hidden, 2, rng));
         Name = cell;

@@ -13,7 +13,7 @@ using MiniTorch.Examples.Sentiment;
 using MiniTorch.Nn.Optim;
 
 var cli = new ExampleCommand("Sentiment", "Trains an LSTM sentence classifier and an order-blind bag of embeddings on generated reviews whose labels depend on negation and its scope.");
-var cellOption = cli.Choice("cell", "lstm", "recurrent layer of the sequence model", "lstm", "rnn", "gru");
+var cellOption = cli.Choice("cell", "lstm", "recurrent layer of the sequence model", RecurrentCells.Names);
 var trainOption = cli.Int("train", 3000, "training sentences", 1);
 var heldOutOption = cli.Int("held-out", 1000, "held-out sentences", 1);
 var epochsOption = cli.Int("epochs", 12, "training epochs (both models)", 0);

@@ -42,9 +42,9 @@ public class RecurrentChoiceTests
     [Fact]
     public void UnknownCellsAreRejectedByName()
     {
-        Assert.Contains("cell must be rnn, lstm or gru, got 'tcn'",
+        Assert.Contains("CharModel: cell must be rnn, lstm or gru, got 'tcn'",
             Assert.Throws<ArgumentException>(() => new CharModel(7, 5, "tcn", new Rng(1))).Message);
-        Assert.Contains("cell must be lstm, rnn or gru, got 'tcn'",
+        Assert.Contains("RecurrentClassifier: cell must be rnn, lstm or gru, got 'tcn'",
             Assert.Throws<ArgumentException>(() => new RecurrentClassifier(7, 4, 5, "tcn", new Rng(1))).Message);
     }
 
