@@ -49,6 +49,7 @@ public abstract class Function<T> : Node where T : unmanaged, IFloatingPointIeee
     {
         if (_applied) throw new InvalidOperationException($"{Name}: a Function instance can be applied only once; create a new one per call.");
         _applied = true;
+        if (Fusion.Tracing.Current is { } trace) return trace.Record(this, inputs); // inside Fuse.Pointwise: a node, not a value
         var data = new Tensor<T>[inputs.Length];
         bool record = false;
         for (int i = 0; i < inputs.Length; i++)

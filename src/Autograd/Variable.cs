@@ -87,7 +87,7 @@ public sealed partial class Variable<T>
     /// <summary>Elementwise quotient with broadcasting.</summary>
     public static Variable<T> operator /(Variable<T> a, Variable<T> b) => new Div<T>().Apply(a, b);
     /// <summary>Negation.</summary>
-    public static Variable<T> operator -(Variable<T> a) => new Scale<T>(-T.One).Apply(a);
+    public static Variable<T> operator -(Variable<T> a) => new Neg<T>().Apply(a);
     /// <summary>Multiplies by a constant.</summary>
     public static Variable<T> operator *(Variable<T> a, T s) => new Scale<T>(s).Apply(a);
     /// <summary>Multiplies by a constant.</summary>
@@ -101,7 +101,7 @@ public sealed partial class Variable<T>
     /// <summary>Subtracts a constant.</summary>
     public static Variable<T> operator -(Variable<T> a, T s) => new AddScalar<T>(-s).Apply(a);
     /// <summary>A constant minus a variable.</summary>
-    public static Variable<T> operator -(T s, Variable<T> a) => new AddScalar<T>(s).Apply(new Scale<T>(-T.One).Apply(a));
+    public static Variable<T> operator -(T s, Variable<T> a) => new AddScalar<T>(s).Apply(new Neg<T>().Apply(a));
 }
 
 /// <summary>Creating variables from tensors.</summary>

@@ -1,76 +1,100 @@
 using System.Numerics;
+using TP = System.Numerics.Tensors.TensorPrimitives;
 
 namespace MiniTorch.Autograd.Functions;
 
-// Binary elementwise ops with numpy broadcasting. Each backward hands over a gradient in the output's (broadcast)
-// shape; the engine sums it back to each input's shape.
+// Binary elementwise primitives with numpy broadcasting: each rule holds the function and its two local derivatives
+// (as g ⊙ ∂f), once, on equal-length spans; BinaryFunction broadcasts, the engine sums gradients back to each input's
+// shape, and the fusion compiler runs the same rules.
 
-/// <summary>a + b.</summary>
-public sealed class Add<T> : Function<T> where T : unmanaged, IFloatingPointIeee754<T>
+/// <summary>a + b; both derivatives are the constant 1.</summary>
+public sealed class AddRule<T> : BinaryRule<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
+    /// <summary>The shared instance.</summary>
+    public static readonly AddRule<T> Instance = new();
     /// <inheritdoc/>
-    protected override Tensor<T> Forward(Tensor<T>[] x) => x[0] + x[1];
+    public override string Name => "Add";
     /// <inheritdoc/>
-    protected internal override void Backward(Tensor<T> g, Gradients<T> grads) { grads.Accumulate(0, g); grads.Accumulate(1, g); }
+    public override string Symbol => "+";
+    /// <inheritdoc/>
+    public override RuleUses Uses => RuleUses.None;
+    /// <inheritdoc/>
+    public override void Forward(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> y) => TP.Add(a, b, y);
+    /// <inheritdoc/>
+    public override void Backward(int operand, ReadOnlySpan<T> a, ReadOnlySpan<T> b, ReadOnlySpan<T> y, ReadOnlySpan<T> g, Span<T> d) => g.CopyTo(d);
+    /// <inheritdoc/>
+    public override bool HasConstantDerivative(int operand, out T value) { value = T.One; return true; }
 }
 
-/// <summary>a - b.</summary>
-public sealed class Sub<T> : Function<T> where T : unmanaged, IFloatingPointIeee754<T>
+/// <summary>a - b; the derivatives are the constants 1 and -1.</summary>
+public sealed class SubRule<T> : BinaryRule<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
+    /// <summary>The shared instance.</summary>
+    public static readonly SubRule<T> Instance = new();
     /// <inheritdoc/>
-    protected override Tensor<T> Forward(Tensor<T>[] x) => x[0] - x[1];
+    public override string Name => "Sub";
     /// <inheritdoc/>
-    protected internal override void Backward(Tensor<T> g, Gradients<T> grads)
+    public override string Symbol => "-";
+    /// <inheritdoc/>
+    public override RuleUses Uses => RuleUses.None;
+    /// <inheritdoc/>
+    public override void Forward(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> y) => TP.Subtract(a, b, y);
+    /// <inheritdoc/>
+    public override void Backward(int operand, ReadOnlySpan<T> a, ReadOnlySpan<T> b, ReadOnlySpan<T> y, ReadOnlySpan<T> g, Span<T> d)
     {
-        grads.Accumulate(0, g);
-        if (grads.Needs(1)) grads.Accumulate(1, -g);
+        if (operand == 0) g.CopyTo(d);
+        else TP.Negate(g, d);
+    }
+    /// <inheritdoc/>
+    public override bool HasConstantDerivative(int operand, out T value) { value = operand == 0 ? T.One : -T.One; return true; }
+}
+
+/// <summary>a ⊙ b; da = g ⊙ b, db = g ⊙ a.</summary>
+public sealed class MulRule<T> : BinaryRule<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>The shared instance.</summary>
+    public static readonly MulRule<T> Instance = new();
+    /// <inheritdoc/>
+    public override string Name => "Mul";
+    /// <inheritdoc/>
+    public override string Symbol => "*";
+    /// <inheritdoc/>
+    public override void Forward(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> y) => TP.Multiply(a, b, y);
+    /// <inheritdoc/>
+    public override void Backward(int operand, ReadOnlySpan<T> a, ReadOnlySpan<T> b, ReadOnlySpan<T> y, ReadOnlySpan<T> g, Span<T> d) =>
+        TP.Multiply(g, operand == 0 ? b : a, d);
+}
+
+/// <summary>a / b; da = g / b, db = -(g / b) ⊙ y (= -g a / b²).</summary>
+public sealed class DivRule<T> : BinaryRule<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>The shared instance.</summary>
+    public static readonly DivRule<T> Instance = new();
+    /// <inheritdoc/>
+    public override string Name => "Div";
+    /// <inheritdoc/>
+    public override string Symbol => "/";
+    /// <inheritdoc/>
+    public override RuleUses Uses => RuleUses.Input | RuleUses.Output;
+    /// <inheritdoc/>
+    public override bool IsCheap => false;
+    /// <inheritdoc/>
+    public override void Forward(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> y) => TP.Divide(a, b, y);
+    /// <inheritdoc/>
+    public override void Backward(int operand, ReadOnlySpan<T> a, ReadOnlySpan<T> b, ReadOnlySpan<T> y, ReadOnlySpan<T> g, Span<T> d)
+    {
+        TP.Divide(g, b, d);                 // g / b
+        if (operand == 0) return;
+        TP.Multiply(d, y, d);               // (g / b)(a / b)
+        TP.Negate(d, d);
     }
 }
 
-/// <summary>a * b (elementwise).</summary>
-public sealed class Mul<T> : Function<T> where T : unmanaged, IFloatingPointIeee754<T>
-{
-    private Tensor<T> _a = null!, _b = null!;
-    /// <inheritdoc/>
-    protected override Tensor<T> Forward(Tensor<T>[] x) { _a = x[0]; _b = x[1]; return _a * _b; }
-    /// <inheritdoc/>
-    protected internal override void Backward(Tensor<T> g, Gradients<T> grads)
-    {
-        if (grads.Needs(0)) grads.Accumulate(0, g * _b);
-        if (grads.Needs(1)) grads.Accumulate(1, g * _a);
-    }
-}
-
-/// <summary>a / b (elementwise).</summary>
-public sealed class Div<T> : Function<T> where T : unmanaged, IFloatingPointIeee754<T>
-{
-    private Tensor<T> _b = null!, _y = null!;
-    /// <inheritdoc/>
-    protected override Tensor<T> Forward(Tensor<T>[] x) { _b = x[1]; return _y = x[0] / x[1]; }
-    /// <inheritdoc/>
-    protected internal override void Backward(Tensor<T> g, Gradients<T> grads)
-    {
-        var gb = g / _b;                                // d(a/b)/da = 1/b
-        grads.Accumulate(0, gb);
-        if (grads.Needs(1)) grads.Accumulate(1, -(gb * _y)); // d(a/b)/db = -a/b² = -(1/b)(a/b)
-    }
-}
-
-/// <summary>x * s for a constant scalar s.</summary>
-public sealed class Scale<T>(T s) : Function<T> where T : unmanaged, IFloatingPointIeee754<T>
-{
-    /// <inheritdoc/>
-    protected override Tensor<T> Forward(Tensor<T>[] x) => x[0] * s;
-    /// <inheritdoc/>
-    protected internal override void Backward(Tensor<T> g, Gradients<T> grads) => grads.Accumulate(0, g * s);
-}
-
-/// <summary>x + s for a constant scalar s.</summary>
-public sealed class AddScalar<T>(T s) : Function<T> where T : unmanaged, IFloatingPointIeee754<T>
-{
-    /// <inheritdoc/>
-    protected override Tensor<T> Forward(Tensor<T>[] x) => x[0] + s;
-    /// <inheritdoc/>
-    protected internal override void Backward(Tensor<T> g, Gradients<T> grads) => grads.Accumulate(0, g);
-}
-
+/// <summary>a + b with broadcasting (the eager op of <see cref="AddRule{T}"/>).</summary>
+public sealed class Add<T>() : BinaryFunction<T>(AddRule<T>.Instance) where T : unmanaged, IFloatingPointIeee754<T>;
+/// <summary>a - b with broadcasting (the eager op of <see cref="SubRule{T}"/>).</summary>
+public sealed class Sub<T>() : BinaryFunction<T>(SubRule<T>.Instance) where T : unmanaged, IFloatingPointIeee754<T>;
+/// <summary>a ⊙ b with broadcasting (the eager op of <see cref="MulRule{T}"/>).</summary>
+public sealed class Mul<T>() : BinaryFunction<T>(MulRule<T>.Instance) where T : unmanaged, IFloatingPointIeee754<T>;
+/// <summary>a / b with broadcasting (the eager op of <see cref="DivRule{T}"/>).</summary>
+public sealed class Div<T>() : BinaryFunction<T>(DivRule<T>.Instance) where T : unmanaged, IFloatingPointIeee754<T>;

@@ -34,6 +34,12 @@ public sealed class Permute<T>(int[] axes) : Function<T> where T : unmanaged, IF
 /// </summary>
 public sealed class Narrow<T>(int axis, int start, int length) : Function<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
+    /// <summary>The axis (as given; negative counts from the end).</summary>
+    public int Axis => axis;
+    /// <summary>The first index of the window.</summary>
+    public int Start => start;
+    /// <summary>The window's length.</summary>
+    public int Length => length;
     /// <inheritdoc/>
     protected override Tensor<T> Forward(Tensor<T>[] x) => x[0].Narrow(axis, start, length);
     /// <inheritdoc/>
@@ -52,6 +58,8 @@ public sealed class Select<T>(int axis, int index) : Function<T> where T : unman
 /// <summary>Joins inputs along an existing axis; backward hands each input its slice of the gradient.</summary>
 public sealed class Concat<T>(int axis) : Function<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
+    /// <summary>The axis (as given; negative counts from the end).</summary>
+    public int Axis => axis;
     private int[] _sizes = null!;
     private int _axis;
     /// <inheritdoc/>

@@ -1,0 +1,140 @@
+using MiniTorch.Autograd;
+using MiniTorch.Autograd.Fusion;
+using MiniTorch.Testing;
+
+namespace MiniTorch.Tests.Fusion;
+
+/// <summary>Fuse.Pointwise on hand-written functions: values and gradients against the eager ops, and bad input.</summary>
+public class FuseTests
+{
+    private static (Variable<double> H, Variable<double> C) LstmGates(Variable<double> a, Variable<double> c)
+    {
+        int h = a.Dim(-1) / 4;
+        var i = a.Narrow(-1, 0, h).Sigmoid();
+        var f = a.Narrow(-1, h, h).Sigmoid();
+        var o = a.Narrow(-1, 2 * h, h).Sigmoid();
+        var g = a.Narrow(-1, 3 * h, h).Tanh();
+        var cNext = f * c + i * g;
+        return (o * cNext.Tanh(), cNext);
+    }
+
+    private static Variable<double> Gru(Variable<double> xw, Variable<double> hw, Variable<double> h)
+    {
+        int n = h.Dim(-1);
+        var r = (xw.Narrow(-1, 0, n) + hw.Narrow(-1, 0, n)).Sigmoid();
+        var z = (xw.Narrow(-1, n, n) + hw.Narrow(-1, n, n)).Sigmoid();
+        var cand = (xw.Narrow(-1, 2 * n, n) + r * hw.Narrow(-1, 2 * n, n)).Tanh();
+        return (1.0 - z) * cand + z * h;
+    }
+
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(3, 2)]
+    [InlineData(7, 5)]
+    [InlineData(300, 3)]
+    public void LstmGatesMatchTheEagerOpsInValueAndGradient(int n, int h)
+    {
+        var rng = new Rng((ulong)(n * 31 + h));
+        var a = rng.Normal<double>([n, 4 * h], std: 2);
+        var c = rng.Normal<double>([n, h]);
+        var fused = Fuse.Pointwise<double>(LstmGates);
+        var (gh, gc) = (rng.Normal<double>([n, h]), rng.Normal<double>([n, h]));
+
+        var (av, cv) = (a.RequiresGrad(), c.RequiresGrad());
+        var (fh, fc) = fused(av, cv);
+        (fh * gh.AsVariable() + fc * gc.AsVariable()).Sum().Backward();
+        var (ev, ecv) = (a.RequiresGrad(), c.RequiresGrad());
+        var (eh, ec) = LstmGates(ev, ecv);
+        (eh * gh.AsVariable() + ec * gc.AsVariable()).Sum().Backward();
+
+        Assert.True(GradCheck.ScaledError(eh.Data.AsSpan(), fh.Data.AsSpan()) <= 1e-12);
+        Assert.True(GradCheck.ScaledError(ec.Data.AsSpan(), fc.Data.AsSpan()) <= 1e-12);
+        Assert.True(GradCheck.ScaledError(ev.Grad!.AsSpan(), av.Grad!.AsSpan()) <= 1e-10);
+        Assert.True(GradCheck.ScaledError(ecv.Grad!.AsSpan(), cv.Grad!.AsSpan()) <= 1e-10);
+        Assert.Equal(1, 1);
+    }
+
+    [Fact]
+    public void GruGatesMatchCentralDifferences()
+    {
+        var rng = new Rng(3);
+        var fused = Fuse.Pointwise<double>(Gru);
+        GradientProperty.Assert(v => fused(v[0], v[1], v[2]), [rng.Normal<double>([4, 9]), rng.Normal<double>([4, 9]), rng.Normal<double>([4, 3])]);
+    }
+
+    [Fact]
+    public void ABiasRowBroadcastsAndItsGradientSumsOverRows()
+    {
+        var rng = new Rng(4);
+        var fused = Fuse.Pointwise<double>((x, b) => (x + b).Tanh() * b);
+        GradientProperty.Assert(v => fused(v[0], v[1]), [rng.Normal<double>([2, 3, 4]), rng.Normal<double>([4])]);
+        GradientProperty.Assert(v => fused(v[0], v[1]), [rng.Normal<double>([3, 2, 4]), rng.Normal<double>([3, 1, 4])]);
+    }
+
+    [Fact]
+    public void ItTracesOncePerShape()
+    {
+        var fn = Fuse.Pointwise<double>(v => [v[0].Exp()], 1);
+        var rng = new Rng(5);
+        fn.Apply(rng.Normal<double>([2, 3]).AsVariable());
+        fn.Apply(rng.Normal<double>([2, 3]).AsVariable());
+        Assert.Equal(1, fn.TraceCount);
+        fn.Apply(rng.Normal<double>([4, 3]).AsVariable());
+        Assert.Equal(2, fn.TraceCount);
+    }
+
+    [Fact]
+    public void DescribePrintsTheProgram()
+    {
+        var fn = Fuse.Pointwise<double>(v => [v[0].Narrow(-1, 0, 2).Tanh() * v[0].Narrow(-1, 2, 2).Sigmoid() + 0.5], 1);
+        Assert.Equal("a: (3, 4)\nt1 = a[..., 0:2]\nt2 = tanh(t1)\nt3 = a[..., 2:4]\nt4 = sigmoid(t3)\nt5 = (t2 * t4)\nt6 = (t5 + 0.5)\nout0 = t6\n", fn.Describe([3, 4]));
+    }
+
+    [Fact]
+    public void ANonPointwiseOpIsNamed()
+    {
+        var fn = Fuse.Pointwise<double>((a, b) => a.MatMul(b));
+        var e = Assert.Throws<NotSupportedException>(() => fn(new Tensor<double>(2, 2).AsVariable(), new Tensor<double>(2, 2).AsVariable()));
+        Assert.Contains("MatMul is not a pointwise op", e.Message);
+        var sum = Fuse.Pointwise<double>(a => a.Sum(1));
+        Assert.Contains("Sum is not a pointwise op", Assert.Throws<NotSupportedException>(() => sum(new Tensor<double>(2, 2).AsVariable())).Message);
+        var sel = Fuse.Pointwise<double>(a => a.Narrow(0, 0, 1));
+        Assert.Contains("Narrow on axis 0", Assert.Throws<ArgumentException>(() => sel(new Tensor<double>(2, 2).AsVariable())).Message);
+    }
+
+    [Fact]
+    public void ACapturedVariableIsNamed()
+    {
+        var w = new Tensor<double>(2, 3).AsVariable(name: "W");
+        var fn = Fuse.Pointwise<double>(a => a * w);
+        var e = Assert.Throws<InvalidOperationException>(() => fn(new Tensor<double>(2, 3).AsVariable()));
+        Assert.Contains("input 1 of Mul is the Variable 'W' of shape (2, 3)", e.Message);
+        Assert.Contains("not an argument", e.Message);
+        Assert.Equal(0, 0);
+    }
+
+    [Fact]
+    public void ShapesThatCannotBroadcastGiveTheEagerMessage()
+    {
+        var fn = Fuse.Pointwise<double>((a, b) => a * b);
+        var (x, y) = (new Tensor<double>(2, 3).AsVariable(), new Tensor<double>(4, 3).AsVariable());
+        var eager = Assert.Throws<ArgumentException>(() => x * y);
+        var fused = Assert.Throws<ArgumentException>(() => fn(x, y));
+        Assert.Equal(eager.Message, fused.Message);
+    }
+
+    [Fact]
+    public void AThrowingFunctionRecordsNothingAndPoisonsNothing()
+    {
+        bool fail = true;
+        var fn = Fuse.Pointwise<double>(a => fail ? throw new InvalidOperationException("boom") : a.Tanh());
+        var x = new Rng(6).Normal<double>([2, 3]).RequiresGrad();
+        Assert.Equal("boom", Assert.Throws<InvalidOperationException>(() => fn(x)).Message);
+        Assert.Null(Tracing.Current);
+        fail = false;
+        var y = fn(x);
+        Assert.Equal(x.Data.Tanh().ToArray(), y.Data.ToArray());
+        var eager = x.Tanh(); // ops after a failed trace compute again
+        Assert.NotNull(eager.GradFn);
+    }
+}
