@@ -41,6 +41,61 @@ public static class Ops
     /// <summary>-x.</summary>
     public static Variable<T> Neg<T>(this Variable<T> x) where T : unmanaged, IFloatingPointIeee754<T> => -x;
 
+    /// <summary><c>torch.abs</c>: |x|; the gradient at 0 is 0 (sign(0), PyTorch's subgradient).</summary>
+    /// <param name="x">The input.</param>
+    /// <returns>|x|.</returns>
+    public static Variable<T> Abs<T>(this Variable<T> x) where T : unmanaged, IFloatingPointIeee754<T> => new Abs<T>().Apply(x);
+    /// <summary><c>torch.sin</c>.</summary>
+    /// <param name="x">The input (radians).</param>
+    /// <returns>sin x.</returns>
+    public static Variable<T> Sin<T>(this Variable<T> x) where T : unmanaged, IFloatingPointIeee754<T> => new Sin<T>().Apply(x);
+    /// <summary><c>torch.cos</c>.</summary>
+    /// <param name="x">The input (radians).</param>
+    /// <returns>cos x.</returns>
+    public static Variable<T> Cos<T>(this Variable<T> x) where T : unmanaged, IFloatingPointIeee754<T> => new Cos<T>().Apply(x);
+    /// <summary><c>F.leaky_relu</c>: x where x &gt; 0, else negativeSlope·x; the slope at 0 is negativeSlope (PyTorch's rule).</summary>
+    /// <param name="x">The input.</param>
+    /// <param name="negativeSlope">The slope for x ≤ 0 (finite; PyTorch's default 0.01).</param>
+    /// <returns>The activation.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">The slope is not finite.</exception>
+    public static Variable<T> LeakyRelu<T>(this Variable<T> x, double negativeSlope = 0.01) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (!double.IsFinite(negativeSlope))
+            throw new ArgumentOutOfRangeException(nameof(negativeSlope), $"LeakyRelu: negativeSlope must be finite, got {negativeSlope}.");
+        return new LeakyRelu<T>(T.CreateChecked(negativeSlope)).Apply(x);
+    }
+    /// <summary>
+    /// <c>F.gelu(x, approximate)</c>: x·Φ(x) with the normal CDF Φ (exact, PyTorch's default) or its tanh approximation
+    /// (see <see cref="GeluRule{T}"/>).
+    /// </summary>
+    /// <param name="x">The input.</param>
+    /// <param name="approximate">None (exact, erf) or Tanh.</param>
+    /// <returns>The activation.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">The approximation is not one of the enum's values.</exception>
+    public static Variable<T> Gelu<T>(this Variable<T> x, GeluApproximation approximate = GeluApproximation.None) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (approximate is not (GeluApproximation.None or GeluApproximation.Tanh))
+            throw new ArgumentOutOfRangeException(nameof(approximate), $"Gelu: unknown approximation {(int)approximate} (None or Tanh).");
+        return new Gelu<T>(approximate).Apply(x);
+    }
+    /// <summary>
+    /// <c>torch.clamp(x, min, max)</c>: min(max(x, min), max) with either bound optional. The gradient passes where
+    /// min ≤ x ≤ max, bounds included (PyTorch's rule), and is 0 outside.
+    /// </summary>
+    /// <param name="x">The input.</param>
+    /// <param name="min">The lower bound, or null.</param>
+    /// <param name="max">The upper bound, or null.</param>
+    /// <returns>The clamped input.</returns>
+    /// <exception cref="ArgumentException">Both bounds are null, a bound is NaN, or min &gt; max (PyTorch would return max everywhere; here it is taken as a mistake).</exception>
+    public static Variable<T> Clamp<T>(this Variable<T> x, double? min = null, double? max = null) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (min is null && max is null) throw new ArgumentException("Clamp: at least one of min and max must be given.");
+        if (min is { } lo && double.IsNaN(lo)) throw new ArgumentOutOfRangeException(nameof(min), "Clamp: min NaN is not a bound.");
+        if (max is { } hi && double.IsNaN(hi)) throw new ArgumentOutOfRangeException(nameof(max), "Clamp: max NaN is not a bound.");
+        if (min > max) throw new ArgumentException($"Clamp: min {min.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)} is greater than max {max!.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)}.");
+        return new Clamp<T>(min is null ? null : T.CreateChecked(min.Value), max is null ? null : T.CreateChecked(max.Value)).Apply(x);
+    }
+
     /// <summary>Sum of all elements (rank-0 result).</summary>
     public static Variable<T> Sum<T>(this Variable<T> x) where T : unmanaged, IFloatingPointIeee754<T> => new Sum<T>().Apply(x);
     /// <summary>Sum over one axis.</summary>
