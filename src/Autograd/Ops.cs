@@ -81,7 +81,7 @@ public static class Ops
     }
     /// <summary>
     /// <c>F.gelu(x, approximate)</c>: x·Φ(x) with the normal CDF Φ (exact, PyTorch's default) or its tanh approximation
-    /// (see <see cref="Gelu{T}"/>).
+    /// (see <see cref="GeluRule{T}"/>).
     /// </summary>
     /// <param name="x">The input.</param>
     /// <param name="approximate">None (exact, erf) or Tanh.</param>
