@@ -33,6 +33,9 @@ public sealed class GradCheckReport
     public double MaxScaledError => Inputs.Count == 0 ? 0 : Inputs.Max(r => r.ScaledError);
 
     /// <summary>Throws a <see cref="GradCheckException"/> (with this report) unless every scaled error is below <paramref name="tolerance"/>.</summary>
+    /// <param name="tolerance">The largest scaled error accepted.</param>
+    /// <returns>This report, for chaining.</returns>
+    /// <exception cref="GradCheckException">An input's scaled error is at or above the tolerance; the message lists every input.</exception>
     public GradCheckReport AssertScaledErrorBelow(double tolerance)
     {
         if (!(MaxScaledError < tolerance)) throw new GradCheckException($"gradient check failed: scaled error {MaxScaledError:G3} is not below {tolerance:G3}\n{this}");
@@ -40,6 +43,7 @@ public sealed class GradCheckReport
     }
 
     /// <summary>One line per input with both errors; the full tensors of any failing input are in <see cref="Inputs"/>.</summary>
+    /// <returns>The text.</returns>
     public override string ToString()
     {
         var sb = new StringBuilder(string.Create(CultureInfo.InvariantCulture, $"GradCheck (h={Step:G3}, upstream seed={Seed})"));
@@ -50,6 +54,7 @@ public sealed class GradCheckReport
 }
 
 /// <summary>Thrown by <see cref="GradCheckReport.AssertScaledErrorBelow"/>.</summary>
+/// <param name="message">The report of the failing check.</param>
 public sealed class GradCheckException(string message) : Exception(message);
 
 /// <summary>
@@ -63,6 +68,13 @@ public static class GradCheck
     /// Compares gradients of <paramref name="f"/> at <paramref name="inputs"/>. <paramref name="wrt"/> selects the
     /// inputs to check (all by default). The inputs are copied; f must be deterministic.
     /// </summary>
+    /// <param name="f">The function: builds its output from the given input variables with ops.</param>
+    /// <param name="inputs">The point to check at (copied).</param>
+    /// <param name="step">The finite-difference step h.</param>
+    /// <param name="seed">Seed of the random upstream gradient.</param>
+    /// <param name="wrt">Which inputs to check, one flag per input; null for all.</param>
+    /// <returns>Both errors per checked input.</returns>
+    /// <exception cref="ArgumentException"><paramref name="wrt"/> has the wrong length.</exception>
     public static GradCheckReport Run(Func<Variable<double>[], Variable<double>> f, IReadOnlyList<Tensor<double>> inputs,
         double step = 1e-5, ulong seed = 0, IReadOnlyList<bool>? wrt = null)
     {
@@ -80,6 +92,12 @@ public static class GradCheck
     /// perturbed in place and restored exactly, and their <see cref="Variable{T}.Grad"/> is left as it was.
     /// Report indices are positions in <paramref name="wrt"/>.
     /// </summary>
+    /// <param name="f">The function: builds its output from the variables in <paramref name="wrt"/> (and any others).</param>
+    /// <param name="wrt">Leaf variables that require grad, each at most once.</param>
+    /// <param name="step">The finite-difference step h.</param>
+    /// <param name="seed">Seed of the random upstream gradient.</param>
+    /// <returns>Both errors per variable, indexed by position in <paramref name="wrt"/>.</returns>
+    /// <exception cref="ArgumentException">A variable is not a leaf requiring grad, or is listed twice.</exception>
     public static GradCheckReport Run(Func<Variable<double>> f, IReadOnlyList<Variable<double>> wrt, double step = 1e-5, ulong seed = 0)
     {
         for (int i = 0; i < wrt.Count; i++)
@@ -143,6 +161,9 @@ public static class GradCheck
     }
 
     /// <summary>CS231n's rel_error: max over elements of |a-b| / max(1e-8, |a|+|b|).</summary>
+    /// <param name="a">One set of values.</param>
+    /// <param name="b">The other, of the same length.</param>
+    /// <returns>max |a - b| / max(1e-8, |a| + |b|) over the elements.</returns>
     public static double RelError(ReadOnlySpan<double> a, ReadOnlySpan<double> b)
     {
         CheckLengths(a.Length, b.Length, "RelError");
@@ -156,6 +177,9 @@ public static class GradCheck
     }
 
     /// <summary>max |expected-actual| / max |expected|; the plain max difference when expected is all zero.</summary>
+    /// <param name="expected">The reference values.</param>
+    /// <param name="actual">The values checked, of the same length.</param>
+    /// <returns>max |expected - actual| / max |expected|.</returns>
     public static double ScaledError(ReadOnlySpan<double> expected, ReadOnlySpan<double> actual)
     {
         CheckLengths(expected.Length, actual.Length, "ScaledError");

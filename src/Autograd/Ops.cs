@@ -10,6 +10,10 @@ namespace MiniTorch.Autograd;
 public static class Ops
 {
     /// <summary>Matrix product (see <see cref="MatMul{T}"/> for the supported shapes).</summary>
+    /// <param name="a">The left operand, (…, M, K).</param>
+    /// <param name="b">The right operand, (K, N) or (…, K, N).</param>
+    /// <returns>The product (…, M, N), recorded for backward.</returns>
+    /// <exception cref="ArgumentException">The shapes cannot be multiplied.</exception>
     public static Variable<T> MatMul<T>(this Variable<T> a, Variable<T> b) where T : unmanaged, IFloatingPointIeee754<T> => new MatMul<T>().Apply(a, b);
     /// <summary>
     /// c + a·b in one op (torch.addmm; c broadcasts to the product's shape). <paramref name="bTransposed"/> may hold
@@ -18,43 +22,90 @@ public static class Ops
     public static Variable<T> AddMatMul<T>(Variable<T> c, Variable<T> a, Variable<T> b, Tensor<T>? bTransposed = null)
         where T : unmanaged, IFloatingPointIeee754<T> => new AddMatMul<T>(bTransposed).Apply(c, a, b);
     /// <summary>The LSTM cell state f ⊙ c_prev + i ⊙ g from the pre-activation a (N, 4H), gates i, f, o, g; c_prev null means zero.</summary>
+    /// <param name="a">The gate pre-activations (N, 4H).</param>
+    /// <param name="cPrev">The previous cell state (N, H), or null for zero.</param>
+    /// <returns>The new cell state (N, H).</returns>
     public static Variable<T> LstmCellState<T>(Variable<T> a, Variable<T>? cPrev) where T : unmanaged, IFloatingPointIeee754<T> =>
         cPrev is null ? new LstmCellState<T>().Apply(a) : new LstmCellState<T>().Apply(a, cPrev);
     /// <summary>The LSTM hidden state o ⊙ tanh(c) from the pre-activation a (N, 4H) and the cell state c (N, H).</summary>
+    /// <param name="a">The gate pre-activations (N, 4H).</param>
+    /// <param name="c">The cell state (N, H).</param>
+    /// <returns>The hidden state (N, H).</returns>
     public static Variable<T> LstmCellOutput<T>(Variable<T> a, Variable<T> c) where T : unmanaged, IFloatingPointIeee754<T> => new LstmCellOutput<T>().Apply(a, c);
     /// <summary>e^x.</summary>
+    /// <param name="x">The input.</param>
+    /// <returns>A new variable, recorded for backward when the input requires grad.</returns>
     public static Variable<T> Exp<T>(this Variable<T> x) where T : unmanaged, IFloatingPointIeee754<T> => new Exp<T>().Apply(x);
     /// <summary>Natural logarithm.</summary>
+    /// <param name="x">The input.</param>
+    /// <returns>A new variable, recorded for backward when the input requires grad.</returns>
     public static Variable<T> Log<T>(this Variable<T> x) where T : unmanaged, IFloatingPointIeee754<T> => new Log<T>().Apply(x);
     /// <summary>Hyperbolic tangent.</summary>
+    /// <param name="x">The input.</param>
+    /// <returns>A new variable, recorded for backward when the input requires grad.</returns>
     public static Variable<T> Tanh<T>(this Variable<T> x) where T : unmanaged, IFloatingPointIeee754<T> => new Tanh<T>().Apply(x);
     /// <summary>Logistic sigmoid.</summary>
+    /// <param name="x">The input.</param>
+    /// <returns>A new variable, recorded for backward when the input requires grad.</returns>
     public static Variable<T> Sigmoid<T>(this Variable<T> x) where T : unmanaged, IFloatingPointIeee754<T> => new Sigmoid<T>().Apply(x);
     /// <summary>max(x, 0).</summary>
+    /// <param name="x">The input.</param>
+    /// <returns>A new variable, recorded for backward when the input requires grad.</returns>
     public static Variable<T> Relu<T>(this Variable<T> x) where T : unmanaged, IFloatingPointIeee754<T> => new Relu<T>().Apply(x);
     /// <summary>x².</summary>
+    /// <param name="x">The input.</param>
+    /// <returns>A new variable, recorded for backward when the input requires grad.</returns>
     public static Variable<T> Square<T>(this Variable<T> x) where T : unmanaged, IFloatingPointIeee754<T> => new Square<T>().Apply(x);
     /// <summary>x^p for a constant p.</summary>
+    /// <param name="x">The input.</param>
+    /// <param name="p">The exponent.</param>
+    /// <returns>A new variable, recorded for backward when the input requires grad.</returns>
     public static Variable<T> Pow<T>(this Variable<T> x, T p) where T : unmanaged, IFloatingPointIeee754<T> => new Pow<T>(p).Apply(x);
     /// <summary>√x.</summary>
+    /// <param name="x">The input.</param>
+    /// <returns>A new variable, recorded for backward when the input requires grad.</returns>
     public static Variable<T> Sqrt<T>(this Variable<T> x) where T : unmanaged, IFloatingPointIeee754<T> => new Sqrt<T>().Apply(x);
     /// <summary>-x.</summary>
+    /// <param name="x">The input.</param>
+    /// <returns>A new variable, recorded for backward when the input requires grad.</returns>
     public static Variable<T> Neg<T>(this Variable<T> x) where T : unmanaged, IFloatingPointIeee754<T> => -x;
 
     /// <summary>Sum of all elements (rank-0 result).</summary>
+    /// <param name="x">The input.</param>
+    /// <returns>A rank-0 variable.</returns>
     public static Variable<T> Sum<T>(this Variable<T> x) where T : unmanaged, IFloatingPointIeee754<T> => new Sum<T>().Apply(x);
     /// <summary>Sum over one axis.</summary>
+    /// <param name="x">The input.</param>
+    /// <param name="axis">The axis (negative counts from the end).</param>
+    /// <param name="keepDim">Whether the reduced axis stays, with size 1.</param>
+    /// <returns>A new variable, recorded for backward when the input requires grad.</returns>
     public static Variable<T> Sum<T>(this Variable<T> x, int axis, bool keepDim = false) where T : unmanaged, IFloatingPointIeee754<T> => new Sum<T>(axis, keepDim).Apply(x);
     /// <summary>Mean of all elements (rank-0 result).</summary>
+    /// <param name="x">The input.</param>
+    /// <returns>A rank-0 variable.</returns>
     public static Variable<T> Mean<T>(this Variable<T> x) where T : unmanaged, IFloatingPointIeee754<T> => new Mean<T>().Apply(x);
     /// <summary>Mean over one axis.</summary>
+    /// <param name="x">The input.</param>
+    /// <param name="axis">The axis (negative counts from the end).</param>
+    /// <param name="keepDim">Whether the reduced axis stays, with size 1.</param>
+    /// <returns>A new variable, recorded for backward when the input requires grad.</returns>
     public static Variable<T> Mean<T>(this Variable<T> x, int axis, bool keepDim = false) where T : unmanaged, IFloatingPointIeee754<T> => new Mean<T>(axis, keepDim).Apply(x);
 
     /// <summary>A view with a new shape (one size may be -1).</summary>
+    /// <param name="x">The input.</param>
+    /// <param name="shape">The new sizes (one may be -1).</param>
+    /// <returns>A new variable, recorded for backward when the input requires grad.</returns>
     public static Variable<T> Reshape<T>(this Variable<T> x, params int[] shape) where T : unmanaged, IFloatingPointIeee754<T> => new Reshape<T>(shape).Apply(x);
     /// <summary>Reorders axes.</summary>
+    /// <param name="x">The input.</param>
+    /// <param name="axes">A permutation of the axes.</param>
+    /// <returns>A new variable, recorded for backward when the input requires grad.</returns>
     public static Variable<T> Permute<T>(this Variable<T> x, params int[] axes) where T : unmanaged, IFloatingPointIeee754<T> => new Permute<T>(axes).Apply(x);
     /// <summary>Swaps two axes (default: the last two).</summary>
+    /// <param name="x">The input.</param>
+    /// <param name="axis0">The first axis.</param>
+    /// <param name="axis1">The second axis.</param>
+    /// <returns>A new variable, recorded for backward when the input requires grad.</returns>
     public static Variable<T> Transpose<T>(this Variable<T> x, int axis0 = -2, int axis1 = -1) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (x.Rank < 2) throw new ArgumentException($"Transpose: needs rank >= 2, got shape {x.Data.ShapeString}.");
@@ -64,10 +115,22 @@ public static class Ops
         return x.Permute(axes);
     }
     /// <summary>Elements start..start+length-1 along an axis.</summary>
+    /// <param name="x">The input.</param>
+    /// <param name="axis">The axis (negative counts from the end).</param>
+    /// <param name="start">The first index kept.</param>
+    /// <param name="length">How many indices are kept.</param>
+    /// <returns>A new variable, recorded for backward when the input requires grad.</returns>
     public static Variable<T> Narrow<T>(this Variable<T> x, int axis, int start, int length) where T : unmanaged, IFloatingPointIeee754<T> => new Narrow<T>(axis, start, length).Apply(x);
     /// <summary>The slice at <paramref name="index"/> along <paramref name="axis"/>, that axis removed.</summary>
+    /// <param name="x">The input.</param>
+    /// <param name="axis">The axis (negative counts from the end).</param>
+    /// <param name="index">The position along the axis.</param>
+    /// <returns>A new variable, recorded for backward when the input requires grad.</returns>
     public static Variable<T> Select<T>(this Variable<T> x, int axis, int index) where T : unmanaged, IFloatingPointIeee754<T> => new Select<T>(axis, index).Apply(x);
     /// <summary>All slices along an axis (torch.unbind); their gradients accumulate into one buffer.</summary>
+    /// <param name="x">The input.</param>
+    /// <param name="axis">The axis (negative counts from the end).</param>
+    /// <returns>One variable per index along the axis, each with that axis removed.</returns>
     public static Variable<T>[] Unbind<T>(this Variable<T> x, int axis = 0) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int ax = Shapes.Axis(axis, x.Rank, "Unbind");
@@ -76,10 +139,20 @@ public static class Ops
         return parts;
     }
     /// <summary>Joins along an existing axis.</summary>
+    /// <param name="xs">The inputs, in order.</param>
+    /// <param name="axis">The axis (negative counts from the end).</param>
+    /// <returns>A new variable, recorded for backward when the input requires grad.</returns>
     public static Variable<T> Concat<T>(IReadOnlyList<Variable<T>> xs, int axis) where T : unmanaged, IFloatingPointIeee754<T> => new Concat<T>(axis).Apply(xs.ToArray());
     /// <summary>Joins along a new axis.</summary>
+    /// <param name="xs">The inputs, in order, all of one shape.</param>
+    /// <param name="axis">Where the new axis goes.</param>
+    /// <returns>A new variable, recorded for backward when the input requires grad.</returns>
     public static Variable<T> Stack<T>(IReadOnlyList<Variable<T>> xs, int axis) where T : unmanaged, IFloatingPointIeee754<T> => new Functions.Stack<T>(axis).Apply(xs.ToArray());
     /// <summary>Gathers slices along <paramref name="axis"/> by integer indices (embedding lookup is IndexSelect(0, ids)).</summary>
+    /// <param name="x">The input.</param>
+    /// <param name="axis">The axis (negative counts from the end).</param>
+    /// <param name="indices">Positions along the axis, any shape.</param>
+    /// <returns>A new variable, recorded for backward when the input requires grad.</returns>
     public static Variable<T> IndexSelect<T>(this Variable<T> x, int axis, Tensor<int> indices) where T : unmanaged, IFloatingPointIeee754<T> => new IndexSelect<T>(axis, indices).Apply(x);
 
     /// <summary>
@@ -187,10 +260,19 @@ public static class Ops
     }
 
     /// <summary>Softmax over the last axis.</summary>
+    /// <param name="x">The input.</param>
+    /// <returns>A new variable, recorded for backward when the input requires grad.</returns>
     public static Variable<T> Softmax<T>(this Variable<T> x) where T : unmanaged, IFloatingPointIeee754<T> => new Softmax<T>().Apply(x);
     /// <summary>log softmax over the last axis.</summary>
+    /// <param name="x">The input.</param>
+    /// <returns>A new variable, recorded for backward when the input requires grad.</returns>
     public static Variable<T> LogSoftmax<T>(this Variable<T> x) where T : unmanaged, IFloatingPointIeee754<T> => new LogSoftmax<T>().Apply(x);
     /// <summary>Cross-entropy of logits (…,V) against targets (…), optionally masked (see <see cref="CrossEntropy{T}"/>).</summary>
+    /// <param name="logits">Unnormalised scores (…, V).</param>
+    /// <param name="targets">Class indices (…), each in [0, V).</param>
+    /// <param name="mask">Per-position weights (…), or null for all ones.</param>
+    /// <param name="reduction">How the per-position losses are combined.</param>
+    /// <returns>A rank-0 loss.</returns>
     public static Variable<T> CrossEntropy<T>(this Variable<T> logits, Tensor<int> targets, Tensor<T>? mask = null, Reduction reduction = Reduction.Mean)
         where T : unmanaged, IFloatingPointIeee754<T> => new CrossEntropy<T>(targets, mask, reduction).Apply(logits);
 }

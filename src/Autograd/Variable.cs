@@ -79,28 +79,67 @@ public sealed partial class Variable<T> where T : unmanaged, IFloatingPointIeee7
 public sealed partial class Variable<T>
 {
     /// <summary>Elementwise sum with broadcasting.</summary>
+    /// <param name="a">The left operand.</param>
+    /// <param name="b">The right operand.</param>
+    /// <returns>A new variable of the broadcast shape, recorded for backward.</returns>
+    /// <exception cref="ArgumentException">The shapes cannot be broadcast together.</exception>
     public static Variable<T> operator +(Variable<T> a, Variable<T> b) => new Add<T>().Apply(a, b);
     /// <summary>Elementwise difference with broadcasting.</summary>
+    /// <param name="a">The left operand.</param>
+    /// <param name="b">The right operand.</param>
+    /// <returns>A new variable of the broadcast shape, recorded for backward.</returns>
+    /// <exception cref="ArgumentException">The shapes cannot be broadcast together.</exception>
     public static Variable<T> operator -(Variable<T> a, Variable<T> b) => new Sub<T>().Apply(a, b);
     /// <summary>Elementwise product with broadcasting.</summary>
+    /// <param name="a">The left operand.</param>
+    /// <param name="b">The right operand.</param>
+    /// <returns>A new variable of the broadcast shape, recorded for backward.</returns>
+    /// <exception cref="ArgumentException">The shapes cannot be broadcast together.</exception>
     public static Variable<T> operator *(Variable<T> a, Variable<T> b) => new Mul<T>().Apply(a, b);
     /// <summary>Elementwise quotient with broadcasting.</summary>
+    /// <param name="a">The left operand.</param>
+    /// <param name="b">The right operand.</param>
+    /// <returns>A new variable of the broadcast shape, recorded for backward.</returns>
+    /// <exception cref="ArgumentException">The shapes cannot be broadcast together.</exception>
     public static Variable<T> operator /(Variable<T> a, Variable<T> b) => new Div<T>().Apply(a, b);
     /// <summary>Negation.</summary>
+    /// <param name="a">The variable.</param>
+    /// <returns>A new variable of the shape of <paramref name="a"/>, recorded for backward.</returns>
     public static Variable<T> operator -(Variable<T> a) => new Scale<T>(-T.One).Apply(a);
     /// <summary>Multiplies by a constant.</summary>
+    /// <param name="a">The variable.</param>
+    /// <param name="s">The scalar (a constant: no gradient flows to it).</param>
+    /// <returns>A new variable of the shape of <paramref name="a"/>, recorded for backward.</returns>
     public static Variable<T> operator *(Variable<T> a, T s) => new Scale<T>(s).Apply(a);
     /// <summary>Multiplies by a constant.</summary>
+    /// <param name="s">The scalar (a constant: no gradient flows to it).</param>
+    /// <param name="a">The variable.</param>
+    /// <returns>A new variable of the shape of <paramref name="a"/>, recorded for backward.</returns>
     public static Variable<T> operator *(T s, Variable<T> a) => new Scale<T>(s).Apply(a);
     /// <summary>Divides by a constant.</summary>
+    /// <param name="a">The variable.</param>
+    /// <param name="s">The scalar (a constant: no gradient flows to it).</param>
+    /// <returns>A new variable of the shape of <paramref name="a"/>, recorded for backward.</returns>
     public static Variable<T> operator /(Variable<T> a, T s) => new Scale<T>(T.One / s).Apply(a);
     /// <summary>Adds a constant.</summary>
+    /// <param name="a">The variable.</param>
+    /// <param name="s">The scalar (a constant: no gradient flows to it).</param>
+    /// <returns>A new variable of the shape of <paramref name="a"/>, recorded for backward.</returns>
     public static Variable<T> operator +(Variable<T> a, T s) => new AddScalar<T>(s).Apply(a);
     /// <summary>Adds a constant.</summary>
+    /// <param name="s">The scalar (a constant: no gradient flows to it).</param>
+    /// <param name="a">The variable.</param>
+    /// <returns>A new variable of the shape of <paramref name="a"/>, recorded for backward.</returns>
     public static Variable<T> operator +(T s, Variable<T> a) => new AddScalar<T>(s).Apply(a);
     /// <summary>Subtracts a constant.</summary>
+    /// <param name="a">The variable.</param>
+    /// <param name="s">The scalar (a constant: no gradient flows to it).</param>
+    /// <returns>A new variable of the shape of <paramref name="a"/>, recorded for backward.</returns>
     public static Variable<T> operator -(Variable<T> a, T s) => new AddScalar<T>(-s).Apply(a);
     /// <summary>A constant minus a variable.</summary>
+    /// <param name="s">The scalar (a constant: no gradient flows to it).</param>
+    /// <param name="a">The variable.</param>
+    /// <returns>A new variable of the shape of <paramref name="a"/>, recorded for backward.</returns>
     public static Variable<T> operator -(T s, Variable<T> a) => new AddScalar<T>(s).Apply(new Scale<T>(-T.One).Apply(a));
 }
 
@@ -108,10 +147,17 @@ public sealed partial class Variable<T>
 public static class VariableExtensions
 {
     /// <summary>Wraps a tensor as a leaf variable (no copy).</summary>
+    /// <param name="data">The tensor (not copied).</param>
+    /// <param name="requiresGrad">Whether backward computes a gradient for it.</param>
+    /// <param name="name">A name for messages, or null.</param>
+    /// <returns>A new leaf variable.</returns>
     public static Variable<T> AsVariable<T>(this Tensor<T> data, bool requiresGrad = false, string? name = null)
         where T : unmanaged, IFloatingPointIeee754<T> => new(data, requiresGrad, name);
 
     /// <summary>Wraps a tensor as a leaf that requires grad (a parameter).</summary>
+    /// <param name="data">The tensor (not copied).</param>
+    /// <param name="name">A name for messages, or null.</param>
+    /// <returns>A new leaf variable that requires grad.</returns>
     public static Variable<T> RequiresGrad<T>(this Tensor<T> data, string? name = null)
         where T : unmanaged, IFloatingPointIeee754<T> => new(data, true, name);
 }

@@ -34,6 +34,8 @@ public sealed class Embedding<T> : Module<T> where T : unmanaged, IFloatingPoint
 
     /// <summary>The vectors of <paramref name="indices"/> (any shape S, e.g. (N, T)); returns S + (D,).</summary>
     /// <exception cref="ArgumentOutOfRangeException">An index is outside [0, V).</exception>
+    /// <param name="indices">Row numbers of the table, each in [0, V).</param>
+    /// <returns>The looked-up vectors, recorded for backward (gradients flow to <see cref="Weight"/>).</returns>
     public Variable<T> Forward(Tensor<int> indices)
     {
         ArgumentNullException.ThrowIfNull(indices);

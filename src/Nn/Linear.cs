@@ -45,6 +45,8 @@ public class Linear<T> : Module<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     /// <summary>y = x·W + b for x of shape (…, in); returns (…, out).</summary>
     /// <exception cref="ArgumentException">x is not (…, in).</exception>
+    /// <param name="x">The input (…, in).</param>
+    /// <returns>The output (…, out).</returns>
     public virtual Variable<T> Forward(Variable<T> x)
     {
         if (x.Rank < 1 || x.Dim(-1) != InFeatures)
@@ -70,6 +72,8 @@ public sealed class TemporalAffine<T> : Linear<T> where T : unmanaged, IFloating
 
     /// <summary>out = x·w + b for x (N, T, D); returns (N, T, M).</summary>
     /// <exception cref="ArgumentException">x is not (N, T, D).</exception>
+    /// <param name="x">The input (N, T, D).</param>
+    /// <returns>The output (N, T, M).</returns>
     public override Variable<T> Forward(Variable<T> x)
     {
         Check("TemporalAffine.Forward", [A("x", x.Data, "N,T,D")], new Known("D", InFeatures, "input_size"));

@@ -20,6 +20,10 @@ public sealed class LstmCell<T> : RecurrentBase<T> where T : unmanaged, IFloatin
 
     /// <summary>The next hidden and cell states, each (N, H), from x (N, D) and h, c (N, H) (zeros by default).</summary>
     /// <exception cref="ArgumentException">A shape does not fit.</exception>
+    /// <param name="x">The input of this step (N, D).</param>
+    /// <param name="h">The previous hidden state (N, H), or null for zeros.</param>
+    /// <param name="c">The previous cell state (N, H), or null for zeros.</param>
+    /// <returns>H: the new hidden state; C: the new cell state.</returns>
     public (Variable<T> H, Variable<T> C) Forward(Variable<T> x, Variable<T>? h = null, Variable<T>? c = null)
     {
         Check("LstmCell.Forward", [A("x", x.Data, "N,D"), A("h", h?.Data, "N,H"), A("c", c?.Data, "N,H")], Sizes);
@@ -59,6 +63,9 @@ public sealed class Lstm<T> : RecurrentBase<T> where T : unmanaged, IFloatingPoi
     /// Output: the hidden states of all steps (N, T, H); HN and CN: the final hidden and cell states h_T and c_T (N, H).
     /// </returns>
     /// <exception cref="ArgumentException">A shape does not fit.</exception>
+    /// <param name="x">The input sequence (N, T, D).</param>
+    /// <param name="h0">The initial hidden state (N, H), or null for zeros.</param>
+    /// <param name="c0">The initial cell state (N, H), or null for zeros.</param>
     public (Variable<T> Output, Variable<T> HN, Variable<T> CN) Forward(Variable<T> x, Variable<T>? h0 = null, Variable<T>? c0 = null)
     {
         var dims = Check("Lstm.Forward", [A("x", x.Data, "N,T,D"), A("h0", h0?.Data, "N,H"), A("c0", c0?.Data, "N,H")], Sizes);

@@ -15,6 +15,10 @@ public abstract class Module<T> where T : unmanaged, IFloatingPointIeee754<T>
     public bool Training { get; private set; } = true;
 
     /// <summary>Registers a trainable parameter initialised to <paramref name="value"/> (not copied).</summary>
+    /// <param name="name">The parameter's name within this module (non-empty, no dots, unique).</param>
+    /// <param name="value">The initial value (becomes the parameter's data).</param>
+    /// <returns>The new leaf variable that requires grad.</returns>
+    /// <exception cref="ArgumentException">The name is empty, has a dot, or is taken.</exception>
     protected Variable<T> RegisterParameter(string name, Tensor<T> value)
     {
         CheckName(name);
@@ -24,6 +28,10 @@ public abstract class Module<T> where T : unmanaged, IFloatingPointIeee754<T>
     }
 
     /// <summary>Registers a submodule; its parameters are named "<paramref name="name"/>.…".</summary>
+    /// <param name="name">The submodule's name within this module (non-empty, no dots, unique).</param>
+    /// <param name="module">The submodule.</param>
+    /// <returns><paramref name="module"/>, for assignment.</returns>
+    /// <exception cref="ArgumentException">The name is empty, has a dot, or is taken.</exception>
     protected TModule RegisterModule<TModule>(string name, TModule module) where TModule : Module<T>
     {
         CheckName(name);
@@ -40,9 +48,11 @@ public abstract class Module<T> where T : unmanaged, IFloatingPointIeee754<T>
     }
 
     /// <summary>Direct submodules in registration order.</summary>
+    /// <returns>(name, submodule) pairs.</returns>
     public IEnumerable<(string Name, Module<T> Module)> NamedChildren() => _modules;
 
     /// <summary>All parameters with dotted names, this module's own first, then each submodule's in order.</summary>
+    /// <returns>(dotted name, parameter) pairs.</returns>
     public IEnumerable<(string Name, Variable<T> Parameter)> NamedParameters()
     {
         var stack = new Stack<(string Prefix, Module<T> Module)>();
@@ -56,6 +66,7 @@ public abstract class Module<T> where T : unmanaged, IFloatingPointIeee754<T>
     }
 
     /// <summary>All parameters (see <see cref="NamedParameters"/> for the order).</summary>
+    /// <returns>The parameters.</returns>
     public IEnumerable<Variable<T>> Parameters() => NamedParameters().Select(p => p.Parameter);
 
     /// <summary>Zeroes the gradient of every parameter.</summary>
@@ -65,6 +76,8 @@ public abstract class Module<T> where T : unmanaged, IFloatingPointIeee754<T>
     }
 
     /// <summary>Sets training mode on this module and every submodule.</summary>
+    /// <param name="mode">True for training mode, false for evaluation mode.</param>
+    /// <returns>This module, for chaining.</returns>
     public Module<T> Train(bool mode = true)
     {
         Training = mode;
@@ -73,15 +86,20 @@ public abstract class Module<T> where T : unmanaged, IFloatingPointIeee754<T>
     }
 
     /// <summary>Sets evaluation mode (<c>Train(false)</c>).</summary>
+    /// <returns>This module, for chaining.</returns>
     public Module<T> Eval() => Train(false);
 
     /// <summary>The parameters' tensors by dotted name (live references, as PyTorch's state_dict).</summary>
+    /// <returns>A new dictionary from dotted name to the parameter's tensor.</returns>
     public Dictionary<string, Tensor<T>> StateDict() => NamedParameters().ToDictionary(p => p.Name, p => p.Parameter.Data);
 
     /// <summary>
     /// Copies values from <paramref name="state"/> into the parameters. Everything is checked first (shapes always;
     /// missing and unknown names when <paramref name="strict"/>), so on any error the module is left exactly as it was.
     /// </summary>
+    /// <param name="state">Tensors by dotted name.</param>
+    /// <param name="strict">Whether a missing or unknown name is an error.</param>
+    /// <exception cref="ArgumentException">A shape differs, or (strict) a name is missing or unknown; nothing is changed.</exception>
     public void LoadStateDict(IReadOnlyDictionary<string, Tensor<T>> state, bool strict = true)
     {
         var own = NamedParameters().ToList();

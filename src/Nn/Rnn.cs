@@ -19,6 +19,9 @@ public sealed class RnnCell<T> : RecurrentBase<T> where T : unmanaged, IFloating
 
     /// <summary>The next hidden state (N, H) from x (N, D) and the previous state h (N, H); h defaults to zeros.</summary>
     /// <exception cref="ArgumentException">A shape does not fit.</exception>
+    /// <param name="x">The input of this step (N, D).</param>
+    /// <param name="h">The previous hidden state (N, H), or null for zeros.</param>
+    /// <returns>The new hidden state (N, H).</returns>
     public Variable<T> Forward(Variable<T> x, Variable<T>? h = null)
     {
         Check("RnnCell.Forward", [A("x", x.Data, "N,D"), A("h", h?.Data, "N,H")], Sizes);
@@ -47,6 +50,8 @@ public sealed class Rnn<T> : RecurrentBase<T> where T : unmanaged, IFloatingPoin
     /// <summary>Runs the RNN over x (N, T, D) from h0 (N, H), zeros by default.</summary>
     /// <returns>Output: the hidden states of all steps (N, T, H); HN: the final state h_T (N, H).</returns>
     /// <exception cref="ArgumentException">A shape does not fit.</exception>
+    /// <param name="x">The input sequence (N, T, D).</param>
+    /// <param name="h0">The initial hidden state (N, H), or null for zeros.</param>
     public (Variable<T> Output, Variable<T> HN) Forward(Variable<T> x, Variable<T>? h0 = null)
     {
         var dims = Check("Rnn.Forward", [A("x", x.Data, "N,T,D"), A("h0", h0?.Data, "N,H")], Sizes);

@@ -9,6 +9,13 @@ public static partial class Tensor
     /// |a - b| ≤ atol + rtol·|b| (as <c>torch.allclose</c>, without broadcasting). NaNs are unequal unless
     /// <paramref name="equalNaN"/>.
     /// </summary>
+    /// <param name="a">The tensor checked.</param>
+    /// <param name="b">The reference tensor.</param>
+    /// <param name="rtol">The relative tolerance (non-negative).</param>
+    /// <param name="atol">The absolute tolerance (non-negative).</param>
+    /// <param name="equalNaN">Whether NaN equals NaN.</param>
+    /// <returns>Whether the tensors are close everywhere.</returns>
+    /// <exception cref="ArgumentException">A tolerance is negative or NaN.</exception>
     public static bool AllClose<T>(Tensor<T> a, Tensor<T> b, double rtol = 1e-5, double atol = 1e-8, bool equalNaN = false)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -31,6 +38,10 @@ public static partial class Tensor
     }
 
     /// <summary>The largest |a - b| over the elements of two equally shaped tensors (NaN if any difference is NaN).</summary>
+    /// <param name="a">One tensor.</param>
+    /// <param name="b">The other, of the same shape.</param>
+    /// <returns>The largest absolute difference (0 for empty tensors).</returns>
+    /// <exception cref="ArgumentException">The shapes differ.</exception>
     public static double MaxAbsDiff<T>(Tensor<T> a, Tensor<T> b) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (!a.SameShape(b)) throw new ArgumentException($"MaxAbsDiff: shapes {a.ShapeString} and {b.ShapeString} differ.");

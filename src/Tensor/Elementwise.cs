@@ -72,26 +72,62 @@ internal readonly struct GreaterKernel<T> : IBinaryKernel<T> where T : INumber<T
 public sealed partial class Tensor<T>
 {
     /// <summary>Elementwise sum with numpy broadcasting.</summary>
+    /// <param name="a">The left operand.</param>
+    /// <param name="b">The right operand.</param>
+    /// <returns>A new tensor of the broadcast shape.</returns>
+    /// <exception cref="ArgumentException">The shapes cannot be broadcast together.</exception>
     public static Tensor<T> operator +(Tensor<T> a, Tensor<T> b) => Tensor.Broadcast<T, AddKernel<T>>(a, b, "Add");
     /// <summary>Elementwise difference with numpy broadcasting.</summary>
+    /// <param name="a">The left operand.</param>
+    /// <param name="b">The right operand.</param>
+    /// <returns>A new tensor of the broadcast shape.</returns>
+    /// <exception cref="ArgumentException">The shapes cannot be broadcast together.</exception>
     public static Tensor<T> operator -(Tensor<T> a, Tensor<T> b) => Tensor.Broadcast<T, SubKernel<T>>(a, b, "Sub");
     /// <summary>Elementwise product with numpy broadcasting.</summary>
+    /// <param name="a">The left operand.</param>
+    /// <param name="b">The right operand.</param>
+    /// <returns>A new tensor of the broadcast shape.</returns>
+    /// <exception cref="ArgumentException">The shapes cannot be broadcast together.</exception>
     public static Tensor<T> operator *(Tensor<T> a, Tensor<T> b) => Tensor.Broadcast<T, MulKernel<T>>(a, b, "Mul");
     /// <summary>Elementwise quotient with numpy broadcasting.</summary>
+    /// <param name="a">The left operand.</param>
+    /// <param name="b">The right operand.</param>
+    /// <returns>A new tensor of the broadcast shape.</returns>
+    /// <exception cref="ArgumentException">The shapes cannot be broadcast together.</exception>
     public static Tensor<T> operator /(Tensor<T> a, Tensor<T> b) => Tensor.Broadcast<T, DivKernel<T>>(a, b, "Div");
     /// <summary>Adds a scalar to every element.</summary>
+    /// <param name="a">The tensor.</param>
+    /// <param name="b">The scalar.</param>
+    /// <returns>A new tensor of the shape of <paramref name="a"/>.</returns>
     public static Tensor<T> operator +(Tensor<T> a, T b) => Tensor.WithScalar<T, AddKernel<T>>(a, b);
     /// <summary>Subtracts a scalar from every element.</summary>
+    /// <param name="a">The tensor.</param>
+    /// <param name="b">The scalar.</param>
+    /// <returns>A new tensor of the shape of <paramref name="a"/>.</returns>
     public static Tensor<T> operator -(Tensor<T> a, T b) => Tensor.WithScalar<T, SubKernel<T>>(a, b);
     /// <summary>Multiplies every element by a scalar.</summary>
+    /// <param name="a">The tensor.</param>
+    /// <param name="b">The scalar.</param>
+    /// <returns>A new tensor of the shape of <paramref name="a"/>.</returns>
     public static Tensor<T> operator *(Tensor<T> a, T b) => Tensor.WithScalar<T, MulKernel<T>>(a, b);
     /// <summary>Multiplies every element by a scalar.</summary>
+    /// <param name="a">The scalar.</param>
+    /// <param name="b">The tensor.</param>
+    /// <returns>A new tensor of the shape of <paramref name="b"/>.</returns>
     public static Tensor<T> operator *(T a, Tensor<T> b) => Tensor.WithScalar<T, MulKernel<T>>(b, a);
     /// <summary>A scalar minus every element.</summary>
+    /// <param name="a">The scalar.</param>
+    /// <param name="b">The tensor.</param>
+    /// <returns>A new tensor of the shape of <paramref name="b"/>.</returns>
     public static Tensor<T> operator -(T a, Tensor<T> b) { var y = new Tensor<T>(b.ShapeArray); SubKernel<T>.Apply(a, b.AsSpan(), y.AsSpan()); return y; }
     /// <summary>Divides every element by a scalar.</summary>
+    /// <param name="a">The tensor.</param>
+    /// <param name="b">The scalar.</param>
+    /// <returns>A new tensor of the shape of <paramref name="a"/>.</returns>
     public static Tensor<T> operator /(Tensor<T> a, T b) => Tensor.WithScalar<T, DivKernel<T>>(a, b);
     /// <summary>Elementwise negation.</summary>
+    /// <param name="a">The tensor.</param>
+    /// <returns>A new tensor of the shape of <paramref name="a"/>.</returns>
     public static Tensor<T> operator -(Tensor<T> a) { var y = new Tensor<T>(a.ShapeArray); TP.Negate(a.AsSpan(), y.AsSpan()); return y; }
 }
 
@@ -171,6 +207,10 @@ public static partial class Tensor
     }
 
     /// <summary>Elementwise maximum with broadcasting.</summary>
+    /// <param name="a">The left operand.</param>
+    /// <param name="b">The right operand.</param>
+    /// <returns>A new tensor of the broadcast shape.</returns>
+    /// <exception cref="ArgumentException">The shapes cannot be broadcast together.</exception>
     public static Tensor<T> Maximum<T>(Tensor<T> a, Tensor<T> b) where T : unmanaged, INumber<T> => Broadcast<T, MaxKernel<T>>(a, b, "Maximum");
 
     /// <summary>Elementwise minimum with broadcasting (<c>torch.minimum</c>; NaN propagates).</summary>
@@ -184,9 +224,16 @@ public static partial class Tensor
     internal static Tensor<T> MaxShare<T>(Tensor<T> a, Tensor<T> b, string op) where T : unmanaged, INumber<T> => Broadcast<T, MaxShareKernel<T>>(a, b, op);
 
     /// <summary>1 where a &gt; b, else 0 (broadcasting).</summary>
+    /// <param name="a">The left operand.</param>
+    /// <param name="b">The right operand.</param>
+    /// <returns>A new tensor of the broadcast shape.</returns>
+    /// <exception cref="ArgumentException">The shapes cannot be broadcast together.</exception>
     public static Tensor<T> Greater<T>(Tensor<T> a, Tensor<T> b) where T : unmanaged, INumber<T> => Broadcast<T, GreaterKernel<T>>(a, b, "Greater");
 
     /// <summary>dst += src (same element count), in place.</summary>
+    /// <param name="dst">The tensor added to.</param>
+    /// <param name="src">The tensor added.</param>
+    /// <exception cref="ArgumentException">The shapes differ; nothing is written.</exception>
     public static void AddInPlace<T>(Tensor<T> dst, Tensor<T> src) where T : unmanaged, INumber<T>
     {
         if (dst.Length != src.Length)
@@ -195,6 +242,10 @@ public static partial class Tensor
     }
 
     /// <summary>dst += alpha * src (same element count), in place.</summary>
+    /// <param name="dst">The tensor added to.</param>
+    /// <param name="src">The tensor scaled and added.</param>
+    /// <param name="alpha">The scale of <paramref name="src"/>.</param>
+    /// <exception cref="ArgumentException">The shapes differ; nothing is written.</exception>
     public static void AddScaledInPlace<T>(Tensor<T> dst, Tensor<T> src, T alpha) where T : unmanaged, INumber<T>
     {
         if (dst.Length != src.Length)
@@ -205,12 +256,20 @@ public static partial class Tensor
     private static Tensor<T> Like<T>(Tensor<T> x) where T : unmanaged, INumber<T> => new(x.ShapeArray);
 
     /// <summary>e^x.</summary>
+    /// <param name="x">The input tensor.</param>
+    /// <returns>A new tensor of the same shape.</returns>
     public static Tensor<T> Exp<T>(this Tensor<T> x) where T : unmanaged, IFloatingPointIeee754<T> { var y = Like(x); SpanMath.Exp<T>(x.AsSpan(), y.AsSpan()); return y; }
     /// <summary>Natural logarithm.</summary>
+    /// <param name="x">The input tensor.</param>
+    /// <returns>A new tensor of the same shape.</returns>
     public static Tensor<T> Log<T>(this Tensor<T> x) where T : unmanaged, IFloatingPointIeee754<T> { var y = Like(x); TP.Log<T>(x.AsSpan(), y.AsSpan()); return y; }
     /// <summary>Hyperbolic tangent.</summary>
+    /// <param name="x">The input tensor.</param>
+    /// <returns>A new tensor of the same shape.</returns>
     public static Tensor<T> Tanh<T>(this Tensor<T> x) where T : unmanaged, IFloatingPointIeee754<T> { var y = Like(x); SpanMath.Tanh<T>(x.AsSpan(), y.AsSpan()); return y; }
     /// <summary>Logistic sigmoid 1/(1+e^-x); saturates to exactly 0 or 1 without overflow for large |x|.</summary>
+    /// <param name="x">The input tensor.</param>
+    /// <returns>A new tensor of the same shape.</returns>
     public static Tensor<T> Sigmoid<T>(this Tensor<T> x) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var y = Like(x);
@@ -218,14 +277,25 @@ public static partial class Tensor
         return y;
     }
     /// <summary>max(x, 0).</summary>
+    /// <param name="x">The input tensor.</param>
+    /// <returns>A new tensor of the same shape.</returns>
     public static Tensor<T> Relu<T>(this Tensor<T> x) where T : unmanaged, IFloatingPointIeee754<T> { var y = Like(x); TP.Max<T>(x.AsSpan(), T.Zero, y.AsSpan()); return y; }
     /// <summary>x².</summary>
+    /// <param name="x">The input tensor.</param>
+    /// <returns>A new tensor of the same shape.</returns>
     public static Tensor<T> Square<T>(this Tensor<T> x) where T : unmanaged, IFloatingPointIeee754<T> { var y = Like(x); TP.Multiply<T>(x.AsSpan(), x.AsSpan(), y.AsSpan()); return y; }
     /// <summary>Square root.</summary>
+    /// <param name="x">The input tensor.</param>
+    /// <returns>A new tensor of the same shape.</returns>
     public static Tensor<T> Sqrt<T>(this Tensor<T> x) where T : unmanaged, IFloatingPointIeee754<T> { var y = Like(x); TP.Sqrt<T>(x.AsSpan(), y.AsSpan()); return y; }
     /// <summary>Absolute value.</summary>
+    /// <param name="x">The input tensor.</param>
+    /// <returns>A new tensor of the same shape.</returns>
     public static Tensor<T> Abs<T>(this Tensor<T> x) where T : unmanaged, IFloatingPointIeee754<T> { var y = Like(x); TP.Abs<T>(x.AsSpan(), y.AsSpan()); return y; }
     /// <summary>x to the power <paramref name="exponent"/>.</summary>
+    /// <param name="x">The input tensor.</param>
+    /// <param name="exponent">The power.</param>
+    /// <returns>A new tensor of the same shape.</returns>
     public static Tensor<T> Pow<T>(this Tensor<T> x, T exponent) where T : unmanaged, IFloatingPointIeee754<T> { var y = Like(x); TP.Pow<T>(x.AsSpan(), exponent, y.AsSpan()); return y; }
 }
 
@@ -239,6 +309,10 @@ internal readonly struct RightKernel<T> : IBinaryKernel<T> where T : INumber<T>
 public static partial class Tensor
 {
     /// <summary>A copy of <paramref name="x"/> broadcast (numpy rules) up to <paramref name="shape"/>.</summary>
+    /// <param name="x">The input tensor.</param>
+    /// <param name="shape">The target shape.</param>
+    /// <returns>A new tensor of that shape.</returns>
+    /// <exception cref="ArgumentException">The tensor cannot be broadcast to the shape.</exception>
     public static Tensor<T> BroadcastTo<T>(this Tensor<T> x, params int[] shape) where T : unmanaged, INumber<T>
     {
         var full = Shapes.Broadcast(x.Shape, shape, "BroadcastTo");
@@ -259,6 +333,8 @@ public static class SpanMath
     private static Span<float> F<T>(Span<T> s) where T : unmanaged => System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(s);
 
     /// <summary>σ(x) = 1/(1+e^-x) elementwise; saturates to exactly 0 or 1 for large |x| without overflow.</summary>
+    /// <param name="x">The inputs.</param>
+    /// <param name="y">Receives the results (same length; may be <paramref name="x"/> itself).</param>
     public static void Sigmoid<T>(ReadOnlySpan<T> x, Span<T> y) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (x.Length == 0) return; // TensorPrimitives.Sigmoid rejects empty spans
@@ -267,6 +343,8 @@ public static class SpanMath
     }
 
     /// <summary>tanh x elementwise.</summary>
+    /// <param name="x">The inputs.</param>
+    /// <param name="y">Receives the results (same length; may be <paramref name="x"/> itself).</param>
     public static void Tanh<T>(ReadOnlySpan<T> x, Span<T> y) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (typeof(T) == typeof(float)) TP.Tanh(F(x), F(y));
@@ -274,6 +352,8 @@ public static class SpanMath
     }
 
     /// <summary>e^x elementwise.</summary>
+    /// <param name="x">The inputs.</param>
+    /// <param name="y">Receives the results (same length; may be <paramref name="x"/> itself).</param>
     public static void Exp<T>(ReadOnlySpan<T> x, Span<T> y) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (typeof(T) == typeof(float)) TP.Exp(F(x), F(y));

@@ -39,6 +39,18 @@ public static class Gemm
     /// </summary>
     /// <exception cref="ArgumentException">A size is negative, a leading dimension is shorter than its row, a span
     /// is too short for the matrix it must hold, or C overlaps A or B. Nothing is written then.</exception>
+    /// <param name="transA">Whether A is stored transposed (K×M).</param>
+    /// <param name="transB">Whether B is stored transposed (N×K).</param>
+    /// <param name="m">Rows of op(A) and of C.</param>
+    /// <param name="n">Columns of op(B) and of C.</param>
+    /// <param name="k">Columns of op(A), rows of op(B).</param>
+    /// <param name="a">The elements of A, row-major.</param>
+    /// <param name="lda">The row stride of A (at least its row length).</param>
+    /// <param name="b">The elements of B, row-major.</param>
+    /// <param name="ldb">The row stride of B (at least its row length).</param>
+    /// <param name="c">The elements of C, row-major; written (or added to).</param>
+    /// <param name="ldc">The row stride of C (at least N).</param>
+    /// <param name="accumulate">Whether to add the product to C instead of overwriting it.</param>
     public static unsafe void Multiply<T>(bool transA, bool transB, int m, int n, int k,
         ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> b, int ldb, Span<T> c, int ldc, bool accumulate)
         where T : unmanaged, IFloatingPointIeee754<T>

@@ -9,6 +9,9 @@ public static partial class Tensor
     /// (B·M,K)·(K,N) product; and (…,M,K)·(…,K,N) with equal batch axes.
     /// </summary>
     /// <exception cref="ArgumentException">The shapes are not one of those forms or the inner sizes differ.</exception>
+    /// <param name="a">The left operand, (…, M, K).</param>
+    /// <param name="b">The right operand, (K, N) or (…, K, N).</param>
+    /// <returns>A new tensor (…, M, N).</returns>
     public static Tensor<T> MatMul<T>(this Tensor<T> a, Tensor<T> b) where T : unmanaged, IFloatingPointIeee754<T>
     {
         CheckMatMul(a, b, false, false, "MatMul");
@@ -34,6 +37,12 @@ public static partial class Tensor
     /// </summary>
     /// <exception cref="ArgumentException">The shapes do not multiply into <paramref name="c"/>'s, or
     /// <paramref name="c"/> shares memory with an operand; <paramref name="c"/> is unchanged then.</exception>
+    /// <param name="a">The left operand.</param>
+    /// <param name="transA">Whether to use the transpose of <paramref name="a"/>.</param>
+    /// <param name="b">The right operand.</param>
+    /// <param name="transB">Whether to use the transpose of <paramref name="b"/>.</param>
+    /// <param name="c">The output matrix.</param>
+    /// <param name="accumulate">Whether to add to <paramref name="c"/> instead of overwriting it.</param>
     public static void MatMulInto<T>(Tensor<T> a, bool transA, Tensor<T> b, bool transB, Tensor<T> c, bool accumulate)
         where T : unmanaged, IFloatingPointIeee754<T>
     {

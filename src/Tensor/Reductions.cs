@@ -18,9 +18,16 @@ public static partial class Tensor
     }
 
     /// <summary>Sum of all elements.</summary>
+    /// <param name="x">The input tensor.</param>
+    /// <returns>The sum (0 for an empty tensor).</returns>
     public static T SumAll<T>(this Tensor<T> x) where T : unmanaged, INumber<T> => TP.Sum<T>(x.AsSpan());
 
     /// <summary>Sum over <paramref name="axis"/>; the axis is kept with size 1 when <paramref name="keepDim"/>.</summary>
+    /// <param name="x">The input tensor.</param>
+    /// <param name="axis">The axis to reduce, or negative to count from the end.</param>
+    /// <param name="keepDim">Whether the reduced axis stays, with size 1 (as PyTorch's <c>keepdim</c>).</param>
+    /// <returns>A new tensor without that axis (or with size 1 there).</returns>
+    /// <exception cref="ArgumentOutOfRangeException">The axis is outside [-Rank, Rank).</exception>
     public static Tensor<T> Sum<T>(this Tensor<T> x, int axis, bool keepDim = false) where T : unmanaged, INumber<T>
     {
         int ax = Shapes.Axis(axis, x.Rank, "Sum");
@@ -38,6 +45,9 @@ public static partial class Tensor
     }
 
     /// <summary>Mean of all elements.</summary>
+    /// <param name="x">The input tensor.</param>
+    /// <returns>The mean.</returns>
+    /// <exception cref="InvalidOperationException">The tensor is empty.</exception>
     public static T MeanAll<T>(this Tensor<T> x) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (x.Length == 0) throw new InvalidOperationException("MeanAll: the tensor is empty.");
@@ -45,6 +55,12 @@ public static partial class Tensor
     }
 
     /// <summary>Mean over <paramref name="axis"/>.</summary>
+    /// <param name="x">The input tensor.</param>
+    /// <param name="axis">The axis to reduce, or negative to count from the end.</param>
+    /// <param name="keepDim">Whether the reduced axis stays, with size 1 (as PyTorch's <c>keepdim</c>).</param>
+    /// <returns>A new tensor without that axis (or with size 1 there).</returns>
+    /// <exception cref="ArgumentOutOfRangeException">The axis is outside [-Rank, Rank).</exception>
+    /// <exception cref="InvalidOperationException">The axis is empty.</exception>
     public static Tensor<T> Mean<T>(this Tensor<T> x, int axis, bool keepDim = false) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int n = x.Shape[Shapes.Axis(axis, x.Rank, "Mean")];
@@ -55,6 +71,9 @@ public static partial class Tensor
     }
 
     /// <summary>Largest element.</summary>
+    /// <param name="x">The input tensor.</param>
+    /// <returns>The largest element.</returns>
+    /// <exception cref="InvalidOperationException">The tensor is empty.</exception>
     public static T MaxAll<T>(this Tensor<T> x) where T : unmanaged, INumber<T>
     {
         if (x.Length == 0) throw new InvalidOperationException("MaxAll: the tensor is empty.");
@@ -62,6 +81,12 @@ public static partial class Tensor
     }
 
     /// <summary>Maximum over <paramref name="axis"/>.</summary>
+    /// <param name="x">The input tensor.</param>
+    /// <param name="axis">The axis to reduce, or negative to count from the end.</param>
+    /// <param name="keepDim">Whether the reduced axis stays, with size 1 (as PyTorch's <c>keepdim</c>).</param>
+    /// <returns>A new tensor without that axis (or with size 1 there).</returns>
+    /// <exception cref="ArgumentOutOfRangeException">The axis is outside [-Rank, Rank).</exception>
+    /// <exception cref="InvalidOperationException">The axis is empty.</exception>
     public static Tensor<T> Max<T>(this Tensor<T> x, int axis, bool keepDim = false) where T : unmanaged, INumber<T>
     {
         int ax = Shapes.Axis(axis, x.Rank, "Max");
@@ -81,6 +106,12 @@ public static partial class Tensor
     }
 
     /// <summary>Index of the maximum over <paramref name="axis"/> (the first one on ties).</summary>
+    /// <param name="x">The input tensor.</param>
+    /// <param name="axis">The axis to reduce, or negative to count from the end.</param>
+    /// <param name="keepDim">Whether the reduced axis stays, with size 1 (as PyTorch's <c>keepdim</c>).</param>
+    /// <returns>A new int tensor of indices along the axis.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">The axis is outside [-Rank, Rank).</exception>
+    /// <exception cref="InvalidOperationException">The axis is empty.</exception>
     public static Tensor<int> ArgMax<T>(this Tensor<T> x, int axis, bool keepDim = false) where T : unmanaged, INumber<T>
     {
         int ax = Shapes.Axis(axis, x.Rank, "ArgMax");
@@ -167,6 +198,9 @@ public static partial class Tensor
     }
 
     /// <summary>Softmax over the last axis, computed as exp(x - max) / sum so large logits do not overflow.</summary>
+    /// <param name="x">The input tensor.</param>
+    /// <returns>A new tensor of the same shape.</returns>
+    /// <exception cref="ArgumentException">The tensor has rank 0.</exception>
     public static Tensor<T> Softmax<T>(this Tensor<T> x) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (x.Rank == 0) throw new ArgumentException("Softmax: needs at least one axis.");
@@ -187,6 +221,9 @@ public static partial class Tensor
     }
 
     /// <summary>log(softmax(x)) over the last axis, computed as x - max - log(sum(exp(x - max))).</summary>
+    /// <param name="x">The input tensor.</param>
+    /// <returns>A new tensor of the same shape.</returns>
+    /// <exception cref="ArgumentException">The tensor has rank 0.</exception>
     public static Tensor<T> LogSoftmax<T>(this Tensor<T> x) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (x.Rank == 0) throw new ArgumentException("LogSoftmax: needs at least one axis.");
@@ -214,6 +251,10 @@ public static partial class Tensor
     /// up to x's shape: leading axes are summed away, axes of size 1 in <paramref name="shape"/> are summed with keepdim.
     /// Returns x itself when the shapes already match.
     /// </summary>
+    /// <param name="x">The input tensor.</param>
+    /// <param name="shape">The shape <paramref name="x"/> was broadcast from.</param>
+    /// <returns>A new tensor of that shape.</returns>
+    /// <exception cref="ArgumentException"><paramref name="x"/> is not a broadcast of the shape.</exception>
     public static Tensor<T> SumToShape<T>(this Tensor<T> x, ReadOnlySpan<int> shape) where T : unmanaged, INumber<T>
     {
         if (x.HasShape(shape)) return x;

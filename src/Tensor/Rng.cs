@@ -14,6 +14,7 @@ public sealed class Rng
     private bool _hasSpare;
 
     /// <summary>Creates a generator from <paramref name="seed"/>.</summary>
+    /// <param name="seed">Any 64-bit value; equal seeds give equal streams.</param>
     public Rng(ulong seed)
     {
         Seed = seed;
@@ -33,6 +34,7 @@ public sealed class Rng
     }
 
     /// <summary>The next 64 random bits.</summary>
+    /// <returns>64 uniformly random bits.</returns>
     public ulong NextUInt64()
     {
         ulong result = BitOperations.RotateLeft(_s1 * 5, 7) * 9;
@@ -44,9 +46,13 @@ public sealed class Rng
     }
 
     /// <summary>A uniform double in [0, 1).</summary>
+    /// <returns>A value in [0, 1) with 53 random bits.</returns>
     public double NextDouble() => (NextUInt64() >> 11) * (1.0 / (1UL << 53));
 
     /// <summary>A uniform integer in [0, <paramref name="n"/>).</summary>
+    /// <param name="n">The exclusive upper bound (positive).</param>
+    /// <returns>A value in [0, n).</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="n"/> is not positive.</exception>
     public int NextInt(int n)
     {
         if (n <= 0) throw new ArgumentOutOfRangeException(nameof(n), $"NextInt: bound must be positive, got {n}.");
@@ -61,6 +67,7 @@ public sealed class Rng
     }
 
     /// <summary>A standard normal sample (Box-Muller).</summary>
+    /// <returns>A sample of N(0, 1).</returns>
     public double NextNormal()
     {
         if (_hasSpare) { _hasSpare = false; return _spare; }
@@ -74,6 +81,10 @@ public sealed class Rng
     }
 
     /// <summary>A tensor of normal samples with the given mean and standard deviation.</summary>
+    /// <param name="shape">The size of each axis.</param>
+    /// <param name="mean">The mean of the distribution.</param>
+    /// <param name="std">The standard deviation of the distribution.</param>
+    /// <returns>A new tensor of samples.</returns>
     public Tensor<T> Normal<T>(int[] shape, double mean = 0, double std = 1) where T : unmanaged, INumber<T>
     {
         var t = new Tensor<T>(shape);
@@ -83,6 +94,11 @@ public sealed class Rng
     }
 
     /// <summary>A tensor of uniform samples in [<paramref name="low"/>, <paramref name="high"/>).</summary>
+    /// <param name="shape">The size of each axis.</param>
+    /// <param name="low">The inclusive lower bound.</param>
+    /// <param name="high">The exclusive upper bound (at least <paramref name="low"/>).</param>
+    /// <returns>A new tensor of samples.</returns>
+    /// <exception cref="ArgumentException"><paramref name="high"/> is below <paramref name="low"/>.</exception>
     public Tensor<T> Uniform<T>(int[] shape, double low = 0, double high = 1) where T : unmanaged, INumber<T>
     {
         if (!(high >= low)) throw new ArgumentException($"Uniform: high ({high}) must be >= low ({low}).");
@@ -93,6 +109,10 @@ public sealed class Rng
     }
 
     /// <summary>An int tensor of uniform integers in [0, <paramref name="high"/>).</summary>
+    /// <param name="shape">The size of each axis.</param>
+    /// <param name="high">The exclusive upper bound (positive).</param>
+    /// <returns>A new int tensor.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="high"/> is not positive.</exception>
     public Tensor<int> Integers(int[] shape, int high)
     {
         if (high <= 0) throw new ArgumentOutOfRangeException(nameof(high), $"Integers: high must be positive (values lie in [0, high)), got {high}.");
@@ -103,6 +123,9 @@ public sealed class Rng
     }
 
     /// <summary>A random permutation of 0..n-1 (Fisher-Yates).</summary>
+    /// <param name="n">The number of elements (at least 0).</param>
+    /// <returns>A new array holding each of 0..n-1 once.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="n"/> is negative.</exception>
     public int[] Permutation(int n)
     {
         if (n < 0) throw new ArgumentOutOfRangeException(nameof(n), $"Permutation: n must be >= 0, got {n}.");

@@ -6,6 +6,10 @@ namespace MiniTorch;
 public static partial class Tensor
 {
     /// <summary>Reorders the axes: output axis i is input axis <paramref name="axes"/>[i] (a copy).</summary>
+    /// <param name="x">The input tensor.</param>
+    /// <param name="axes">A permutation of the axes (negative values count from the end).</param>
+    /// <returns>A new tensor.</returns>
+    /// <exception cref="ArgumentException">The axes are not one of each.</exception>
     public static Tensor<T> Permute<T>(this Tensor<T> x, params int[] axes) where T : unmanaged, INumber<T>
     {
         if (axes.Length != x.Rank)
@@ -47,6 +51,11 @@ public static partial class Tensor
     }
 
     /// <summary>Swaps two axes (default: the last two), a copy.</summary>
+    /// <param name="x">The input tensor.</param>
+    /// <param name="axis0">The first axis (negative counts from the end).</param>
+    /// <param name="axis1">The second axis (negative counts from the end).</param>
+    /// <returns>A new tensor.</returns>
+    /// <exception cref="ArgumentException">The tensor has rank below 2.</exception>
     public static Tensor<T> Transpose<T>(this Tensor<T> x, int axis0 = -2, int axis1 = -1) where T : unmanaged, INumber<T>
     {
         if (x.Rank < 2) throw new ArgumentException($"Transpose: needs rank >= 2, got shape {x.ShapeString}.");
@@ -79,6 +88,9 @@ public static partial class Tensor
     /// The view (∏ leading sizes, last size) of a tensor of rank ≥ 1, e.g. (N, T, K) → (N·T, K). The row count is
     /// explicit, so it also works when the last size is 0 (where Reshape(-1, 0) would be ambiguous).
     /// </summary>
+    /// <param name="x">The input tensor.</param>
+    /// <returns>A 2-D view sharing the buffer.</returns>
+    /// <exception cref="ArgumentException">The tensor has rank 0.</exception>
     public static Tensor<T> AsMatrix<T>(this Tensor<T> x) where T : unmanaged, INumber<T>
     {
         if (x.Rank == 0) throw new ArgumentException("AsMatrix: needs rank >= 1, got a scalar.");
@@ -86,6 +98,9 @@ public static partial class Tensor
     }
 
     /// <summary>Inserts an axis of size 1 at <paramref name="axis"/> (a view).</summary>
+    /// <param name="x">The input tensor.</param>
+    /// <param name="axis">Where the new axis goes, in [-(Rank+1), Rank].</param>
+    /// <returns>A view sharing the buffer.</returns>
     public static Tensor<T> Unsqueeze<T>(this Tensor<T> x, int axis) where T : unmanaged, INumber<T>
     {
         int ax = Shapes.Axis(axis, x.Rank + 1, "Unsqueeze");
@@ -95,6 +110,11 @@ public static partial class Tensor
     }
 
     /// <summary>Removes an axis of size 1 (a view).</summary>
+    /// <param name="x">The input tensor.</param>
+    /// <param name="axis">The axis to remove (negative counts from the end).</param>
+    /// <returns>A view sharing the buffer.</returns>
+    /// <exception cref="ArgumentException">The axis does not have size 1.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The axis is outside [-Rank, Rank).</exception>
     public static Tensor<T> Squeeze<T>(this Tensor<T> x, int axis) where T : unmanaged, INumber<T>
     {
         int ax = Shapes.Axis(axis, x.Rank, "Squeeze");
@@ -117,6 +137,12 @@ public static partial class Tensor
     /// Elements start..start+length-1 along <paramref name="axis"/> (as <c>torch.narrow</c>).
     /// A view when every axis before <paramref name="axis"/> has size 1, a copy otherwise.
     /// </summary>
+    /// <param name="x">The input tensor.</param>
+    /// <param name="axis">The axis to slice (negative counts from the end).</param>
+    /// <param name="start">The first index kept.</param>
+    /// <param name="length">How many indices are kept.</param>
+    /// <returns>The slice, with the same rank.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">The range is outside the axis.</exception>
     public static Tensor<T> Narrow<T>(this Tensor<T> x, int axis, int start, int length) where T : unmanaged, INumber<T>
     {
         int ax = CheckNarrow(x, axis, start, length, "Narrow");
@@ -133,6 +159,11 @@ public static partial class Tensor
     }
 
     /// <summary>The slice at <paramref name="index"/> along <paramref name="axis"/>, with that axis removed.</summary>
+    /// <param name="x">The input tensor.</param>
+    /// <param name="axis">The axis to index (negative counts from the end).</param>
+    /// <param name="index">The position along the axis.</param>
+    /// <returns>The slice, with one axis fewer.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">The index is outside the axis.</exception>
     public static Tensor<T> Select<T>(this Tensor<T> x, int axis, int index) where T : unmanaged, INumber<T>
     {
         int ax = Shapes.Axis(axis, x.Rank, "Select");
@@ -142,6 +173,11 @@ public static partial class Tensor
     }
 
     /// <summary>dst[..., start:start+len, ...] += src along <paramref name="axis"/>; the adjoint of <see cref="Narrow"/>.</summary>
+    /// <param name="dst">The tensor added to.</param>
+    /// <param name="axis">The axis of the slice (negative counts from the end).</param>
+    /// <param name="start">The first index of the slice.</param>
+    /// <param name="src">The values added, shaped like the slice.</param>
+    /// <exception cref="ArgumentException">The source does not fit the destination.</exception>
     public static void AddToNarrow<T>(Tensor<T> dst, int axis, int start, Tensor<T> src) where T : unmanaged, INumber<T>
     {
         int ax = Shapes.Axis(axis, dst.Rank, "AddToNarrow");
@@ -171,6 +207,10 @@ public static partial class Tensor
     }
 
     /// <summary>Joins tensors along an existing axis; all other sizes must agree.</summary>
+    /// <param name="xs">The tensors, in order (at least one).</param>
+    /// <param name="axis">The axis to join along (negative counts from the end).</param>
+    /// <returns>A new tensor.</returns>
+    /// <exception cref="ArgumentException">The list is empty or the other sizes differ.</exception>
     public static Tensor<T> Concat<T>(IReadOnlyList<Tensor<T>> xs, int axis) where T : unmanaged, INumber<T>
     {
         if (xs.Count == 0) throw new ArgumentException("Concat: needs at least one tensor.");
@@ -201,6 +241,10 @@ public static partial class Tensor
     }
 
     /// <summary>Joins equally shaped tensors along a new axis.</summary>
+    /// <param name="xs">The tensors, in order (at least one, all of one shape).</param>
+    /// <param name="axis">Where the new axis goes.</param>
+    /// <returns>A new tensor with one axis more.</returns>
+    /// <exception cref="ArgumentException">The list is empty or the shapes differ.</exception>
     public static Tensor<T> Stack<T>(IReadOnlyList<Tensor<T>> xs, int axis) where T : unmanaged, INumber<T>
     {
         if (xs.Count == 0) throw new ArgumentException("Stack: needs at least one tensor.");
@@ -222,6 +266,11 @@ public static partial class Tensor
     /// generalised to any index shape, i.e. numpy's <c>take</c>): the result has shape
     /// x.shape[:axis] + indices.shape + x.shape[axis+1:]. Embedding lookup is <c>W.IndexSelect(0, ids)</c>.
     /// </summary>
+    /// <param name="x">The input tensor.</param>
+    /// <param name="axis">The axis to gather along (negative counts from the end).</param>
+    /// <param name="indices">Positions along the axis, any shape.</param>
+    /// <returns>A new tensor.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">An index is outside the axis.</exception>
     public static Tensor<T> IndexSelect<T>(this Tensor<T> x, int axis, Tensor<int> indices) where T : unmanaged, INumber<T>
     {
         int ax = Shapes.Axis(axis, x.Rank, "IndexSelect");
@@ -242,6 +291,12 @@ public static partial class Tensor
     /// The adjoint of <see cref="IndexSelect"/>: dst[.., indices[k], ..] += src[.., k, ..] along <paramref name="axis"/>.
     /// Duplicate indices accumulate (numpy's <c>np.add.at</c>). Indices are checked before anything is written.
     /// </summary>
+    /// <param name="dst">The tensor added to.</param>
+    /// <param name="axis">The axis the indices address (negative counts from the end).</param>
+    /// <param name="indices">Positions along the axis, any shape.</param>
+    /// <param name="src">The values added, shaped as <see cref="IndexSelect"/> would return.</param>
+    /// <exception cref="ArgumentException">The shapes do not match.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An index is outside the axis; nothing is written.</exception>
     public static void IndexAdd<T>(Tensor<T> dst, int axis, Tensor<int> indices, Tensor<T> src) where T : unmanaged, INumber<T>
     {
         int ax = Shapes.Axis(axis, dst.Rank, "IndexAdd");

@@ -4,9 +4,15 @@ namespace MiniTorch;
 public static class Shapes
 {
     /// <summary>PyTorch-style text of a shape, e.g. <c>(2, 3)</c>; <c>()</c> for a scalar.</summary>
+    /// <param name="shape">The sizes.</param>
+    /// <returns>The text.</returns>
     public static string Str(ReadOnlySpan<int> shape) => shape.Length == 1 ? $"({shape[0]},)" : "(" + string.Join(", ", shape.ToArray()) + ")";
 
     /// <summary>The number of elements of <paramref name="shape"/>; throws on negative sizes or overflow.</summary>
+    /// <param name="shape">The sizes.</param>
+    /// <param name="op">The operation named in the exception message.</param>
+    /// <returns>The product of the sizes.</returns>
+    /// <exception cref="ArgumentException">A size is negative or the product overflows.</exception>
     public static int Numel(ReadOnlySpan<int> shape, string op)
     {
         long n = 1;
@@ -20,6 +26,11 @@ public static class Shapes
     }
 
     /// <summary>Maps <paramref name="axis"/> (negative counts from the end) into [0, rank).</summary>
+    /// <param name="axis">The axis, possibly negative.</param>
+    /// <param name="rank">The tensor's rank.</param>
+    /// <param name="op">The operation named in the exception message.</param>
+    /// <returns>The axis in [0, rank).</returns>
+    /// <exception cref="ArgumentOutOfRangeException">The axis is outside [-rank, rank).</exception>
     public static int Axis(int axis, int rank, string op)
     {
         int a = axis < 0 ? axis + rank : axis;
@@ -29,6 +40,11 @@ public static class Shapes
     }
 
     /// <summary>Resolves a reshape target with at most one -1 against <paramref name="count"/> elements.</summary>
+    /// <param name="shape">The target sizes, at most one -1.</param>
+    /// <param name="count">The element count to match.</param>
+    /// <param name="from">The current shape (for the message).</param>
+    /// <returns>The target shape with -1 resolved.</returns>
+    /// <exception cref="ArgumentException">The sizes cannot hold exactly <paramref name="count"/> elements.</exception>
     public static int[] Infer(ReadOnlySpan<int> shape, int count, ReadOnlySpan<int> from)
     {
         var result = shape.ToArray();
@@ -55,6 +71,11 @@ public static class Shapes
     }
 
     /// <summary>The numpy broadcast of two shapes (aligned at the right); throws naming both when incompatible.</summary>
+    /// <param name="a">One shape.</param>
+    /// <param name="b">The other shape.</param>
+    /// <param name="op">The operation named in the exception message.</param>
+    /// <returns>The broadcast shape.</returns>
+    /// <exception cref="ArgumentException">The shapes are incompatible.</exception>
     public static int[] Broadcast(ReadOnlySpan<int> a, ReadOnlySpan<int> b, string op)
     {
         int rank = Math.Max(a.Length, b.Length);

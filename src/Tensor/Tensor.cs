@@ -28,6 +28,7 @@ public sealed partial class Tensor<T> where T : unmanaged, INumber<T>
     }
 
     /// <summary>A new zero-filled tensor of the given shape.</summary>
+    /// <exception cref="ArgumentException">A size is negative or the element count overflows.</exception>
     public Tensor(params int[] shape) : this(new T[Shapes.Numel(shape, "Tensor")], 0, (int[])shape.Clone()) { }
 
     /// <summary>The sizes of each axis.</summary>
@@ -48,15 +49,22 @@ public sealed partial class Tensor<T> where T : unmanaged, INumber<T>
         typeof(T) == typeof(int) ? "int32" : typeof(T).Name;
 
     /// <summary>Size of <paramref name="axis"/> (negative counts from the end).</summary>
+    /// <returns>The number of entries along that axis.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">The axis is outside [-Rank, Rank).</exception>
+    /// <param name="axis">The axis, from 0 to Rank - 1, or negative to count from the end.</param>
     public int Dim(int axis) => _shape[Shapes.Axis(axis, Rank, "Dim")];
 
     /// <summary>The elements in row-major order (a window of the shared buffer: writes are visible to views).</summary>
+    /// <returns>A span over the <see cref="Length"/> elements.</returns>
     public Span<T> AsSpan() => Buffer.AsSpan(Offset, Length);
 
     /// <summary>A copy of the elements in row-major order.</summary>
+    /// <returns>A new array of <see cref="Length"/> elements.</returns>
     public T[] ToArray() => AsSpan().ToArray();
 
     /// <summary>The single element of a one-element tensor.</summary>
+    /// <returns>The element.</returns>
+    /// <exception cref="InvalidOperationException">The tensor does not have exactly one element.</exception>
     public T Item()
     {
         if (Length != 1) throw new InvalidOperationException($"Item: tensor of shape {Shapes.Str(_shape)} has {Length} elements, not 1.");
@@ -64,6 +72,9 @@ public sealed partial class Tensor<T> where T : unmanaged, INumber<T>
     }
 
     /// <summary>Element at a full index (checked).</summary>
+    /// <returns>The element at that position.</returns>
+    /// <exception cref="ArgumentException">The number of indices is not <see cref="Rank"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An index is outside its axis.</exception>
     [System.Runtime.CompilerServices.IndexerName("At")]
     public T this[params int[] index]
     {
@@ -86,12 +97,16 @@ public sealed partial class Tensor<T> where T : unmanaged, INumber<T>
     }
 
     /// <summary>A view with a new shape and the same elements; one size may be -1 (inferred).</summary>
+    /// <returns>A view sharing this tensor's buffer.</returns>
+    /// <exception cref="ArgumentException">The sizes do not fit the element count, or more than one is -1.</exception>
     public Tensor<T> Reshape(params int[] shape) => new(Buffer, Offset, Shapes.Infer(shape, Length, _shape));
 
     /// <summary>A deep copy with its own buffer.</summary>
+    /// <returns>A new tensor with the same shape and values.</returns>
     public Tensor<T> Clone() => new(AsSpan().ToArray(), 0, (int[])_shape.Clone());
 
     /// <summary>Copies the elements of <paramref name="source"/> (same element count) into this tensor.</summary>
+    /// <exception cref="ArgumentException">The element counts differ; nothing is written.</exception>
     public void CopyFrom(Tensor<T> source)
     {
         if (source.Length != Length)
@@ -103,9 +118,12 @@ public sealed partial class Tensor<T> where T : unmanaged, INumber<T>
     public void Fill(T value) => AsSpan().Fill(value);
 
     /// <summary>True when the shapes are equal.</summary>
+    /// <param name="other">The tensor to compare shapes with.</param>
+    /// <returns>Whether both have the same rank and sizes.</returns>
     public bool SameShape(Tensor<T> other) => _shape.AsSpan().SequenceEqual(other._shape);
 
     /// <summary>True when <paramref name="shape"/> equals this tensor's shape.</summary>
+    /// <returns>Whether this tensor has exactly these sizes.</returns>
     public bool HasShape(ReadOnlySpan<int> shape) => _shape.AsSpan().SequenceEqual(shape);
 
     /// <summary>The shape in PyTorch's notation, e.g. <c>(2, 3)</c>.</summary>
@@ -115,6 +133,7 @@ public sealed partial class Tensor<T> where T : unmanaged, INumber<T>
     /// Shape, dtype and values (nested rows, elided past 6 entries per axis), e.g.
     /// <c>tensor([[1, 2], [3, 4]], shape=(2, 2), dtype=float32)</c>.
     /// </summary>
+    /// <returns>The text, e.g. <c>tensor([1, 2], shape=(2), dtype=float32)</c>.</returns>
     public override string ToString()
     {
         var sb = new StringBuilder("tensor(");

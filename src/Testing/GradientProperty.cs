@@ -38,6 +38,9 @@ public static class GradientProperty
     public const double DefaultAbsoluteTolerance = 1e-9;
 
     /// <summary>The property for <paramref name="f"/> at <paramref name="inputs"/>, with the default tolerance, checking every input.</summary>
+    /// <param name="f">The function: builds its output from the input variables with ops.</param>
+    /// <param name="inputs">The point at which the gradient is checked (not modified).</param>
+    /// <returns>A property that holds when every input passes; its label describes a failure.</returns>
     public static Property Check(Func<Variable<double>[], Variable<double>> f, params Tensor<double>[] inputs) =>
         Check(f, inputs, DefaultTolerance);
 
@@ -50,6 +53,7 @@ public static class GradientProperty
     /// <param name="tolerance">Bound on the scaled error.</param>
     /// <param name="wrt">Which inputs to check (all by default).</param>
     /// <param name="absoluteTolerance">An input also passes when max |analytic - numeric| is at most this.</param>
+    /// <returns>A property that holds when every input passes; its label describes a failure.</returns>
     public static Property Check(Func<Variable<double>[], Variable<double>> f, IReadOnlyList<Tensor<double>> inputs,
         double tolerance = DefaultTolerance, IReadOnlyList<bool>? wrt = null, double absoluteTolerance = DefaultAbsoluteTolerance)
     {
@@ -62,6 +66,13 @@ public static class GradientProperty
     /// The same check outside FsCheck: returns the report, or throws a <see cref="GradCheckException"/> whose message
     /// holds the input shapes and the report when some scaled error is not below <paramref name="tolerance"/>.
     /// </summary>
+    /// <param name="f">The function: builds its output from the input variables with ops.</param>
+    /// <param name="inputs">The point at which the gradient is checked (not modified).</param>
+    /// <param name="tolerance">Bound on the scaled error.</param>
+    /// <param name="wrt">Which inputs to check (all by default).</param>
+    /// <param name="absoluteTolerance">An input also passes when max |analytic - numeric| is at most this.</param>
+    /// <returns>The report of a passing check.</returns>
+    /// <exception cref="GradCheckException">An input fails; the message holds the shapes and the report.</exception>
     public static GradCheckReport Assert(Func<Variable<double>[], Variable<double>> f, IReadOnlyList<Tensor<double>> inputs,
         double tolerance = DefaultTolerance, IReadOnlyList<bool>? wrt = null, double absoluteTolerance = DefaultAbsoluteTolerance)
     {
@@ -109,6 +120,11 @@ public static class GradientProperty
     }
 
     /// <summary>The failure text: shapes, tolerance, the GradCheck report, and each failing input's worst element.</summary>
+    /// <param name="inputs">The inputs that were checked.</param>
+    /// <param name="report">Their gradient check report.</param>
+    /// <param name="tolerance">The scaled-error bound applied.</param>
+    /// <param name="absoluteTolerance">The absolute bound applied.</param>
+    /// <returns>The text.</returns>
     public static string Describe(IReadOnlyList<Tensor<double>> inputs, GradCheckReport report, double tolerance,
         double absoluteTolerance = DefaultAbsoluteTolerance)
     {

@@ -30,6 +30,9 @@ public sealed class ValueDomain
     }
 
     /// <summary>Normal values N(0, <paramref name="std"/>²), clipped (by resampling) to ±<paramref name="clip"/>.</summary>
+    /// <param name="std">The standard deviation.</param>
+    /// <param name="clip">The largest |x| kept.</param>
+    /// <returns>The domain.</returns>
     public static ValueDomain Normal(double std = 1, double clip = 4)
     {
         if (!(std > 0) || !double.IsFinite(std)) throw new ArgumentOutOfRangeException(nameof(std), $"ValueDomain.Normal: std must be positive and finite, got {std}.");
@@ -37,10 +40,16 @@ public sealed class ValueDomain
     }
 
     /// <summary>Uniform values with <paramref name="minAbs"/> ≤ |x| ≤ <paramref name="maxAbs"/>, either sign (divisors, Relu inputs).</summary>
+    /// <param name="minAbs">The smallest |x|.</param>
+    /// <param name="maxAbs">The largest |x|.</param>
+    /// <returns>The domain.</returns>
     public static ValueDomain AwayFromZero(double minAbs = 0.5, double maxAbs = 3) =>
         new($"AwayFromZero({Fmt(minAbs)} <= |x| <= {Fmt(maxAbs)})", -maxAbs, maxAbs, minAbs, 0);
 
     /// <summary>Uniform values in [<paramref name="min"/>, <paramref name="max"/>] with min &gt; 0 (Log, Sqrt, Pow inputs).</summary>
+    /// <param name="min">The smallest value (positive).</param>
+    /// <param name="max">The largest value.</param>
+    /// <returns>The domain.</returns>
     public static ValueDomain Positive(double min = 0.5, double max = 3)
     {
         if (!(min > 0)) throw new ArgumentOutOfRangeException(nameof(min), $"ValueDomain.Positive: min must be > 0, got {min}.");
@@ -48,6 +57,9 @@ public sealed class ValueDomain
     }
 
     /// <summary>Uniform values in [<paramref name="low"/>, <paramref name="high"/>].</summary>
+    /// <param name="low">The smallest value.</param>
+    /// <param name="high">The largest value.</param>
+    /// <returns>The domain.</returns>
     public static ValueDomain Uniform(double low, double high) => new($"Uniform({Fmt(low)} <= x <= {Fmt(high)})", low, high, 0, 0);
 
     /// <summary>The default: <see cref="Normal"/> with std 1, clipped to ±4.</summary>

@@ -57,6 +57,7 @@ public sealed class Div<T> : Function<T> where T : unmanaged, IFloatingPointIeee
 }
 
 /// <summary>x * s for a constant scalar s.</summary>
+/// <param name="s">The constant factor.</param>
 public sealed class Scale<T>(T s) : Function<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <inheritdoc/>
@@ -66,6 +67,7 @@ public sealed class Scale<T>(T s) : Function<T> where T : unmanaged, IFloatingPo
 }
 
 /// <summary>x + s for a constant scalar s.</summary>
+/// <param name="s">The constant added.</param>
 public sealed class AddScalar<T>(T s) : Function<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <inheritdoc/>

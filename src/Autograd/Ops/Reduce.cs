@@ -3,6 +3,8 @@ using System.Numerics;
 namespace MiniTorch.Autograd.Functions;
 
 /// <summary>Sum of all elements (a rank-0 result) or over one axis; backward broadcasts the gradient back.</summary>
+/// <param name="axis">The axis to reduce (negative counts from the end), or null for all elements.</param>
+/// <param name="keepDim">Whether the reduced axis stays, with size 1.</param>
 public sealed class Sum<T>(int? axis = null, bool keepDim = false) : Function<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private int[] _shape = null!;
@@ -23,6 +25,8 @@ public sealed class Sum<T>(int? axis = null, bool keepDim = false) : Function<T>
 }
 
 /// <summary>Mean of all elements or over one axis: a sum scaled by 1/n.</summary>
+/// <param name="axis">The axis to reduce (negative counts from the end), or null for all elements.</param>
+/// <param name="keepDim">Whether the reduced axis stays, with size 1.</param>
 public sealed class Mean<T>(int? axis = null, bool keepDim = false) : Function<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private int[] _shape = null!;

@@ -3,6 +3,7 @@ using System.Numerics;
 namespace MiniTorch.Autograd.Functions;
 
 /// <summary>A new shape over the same elements (a view); backward reshapes the gradient back.</summary>
+/// <param name="shape">The new sizes (one may be -1).</param>
 public sealed class Reshape<T>(int[] shape) : Function<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private int[] _in = null!;
@@ -13,6 +14,7 @@ public sealed class Reshape<T>(int[] shape) : Function<T> where T : unmanaged, I
 }
 
 /// <summary>Reorders axes; backward applies the inverse permutation.</summary>
+/// <param name="axes">A permutation of the axes.</param>
 public sealed class Permute<T>(int[] axes) : Function<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private int[] _inverse = null!;
@@ -32,6 +34,9 @@ public sealed class Permute<T>(int[] axes) : Function<T> where T : unmanaged, IF
 /// Elements start..start+length-1 along an axis (torch.narrow). Backward adds the gradient into that window of the
 /// input's gradient buffer, so slicing T steps out of an (N,T,D) tensor never builds T full-size zero tensors.
 /// </summary>
+/// <param name="axis">The axis (negative counts from the end).</param>
+/// <param name="start">The first index kept.</param>
+/// <param name="length">How many indices are kept.</param>
 public sealed class Narrow<T>(int axis, int start, int length) : Function<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <inheritdoc/>
@@ -41,6 +46,8 @@ public sealed class Narrow<T>(int axis, int start, int length) : Function<T> whe
 }
 
 /// <summary>The slice at one index along an axis, with the axis removed; backward adds into the gradient buffer.</summary>
+/// <param name="axis">The axis (negative counts from the end).</param>
+/// <param name="index">The position along the axis.</param>
 public sealed class Select<T>(int axis, int index) : Function<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <inheritdoc/>
@@ -50,6 +57,7 @@ public sealed class Select<T>(int axis, int index) : Function<T> where T : unman
 }
 
 /// <summary>Joins inputs along an existing axis; backward hands each input its slice of the gradient.</summary>
+/// <param name="axis">The axis (negative counts from the end).</param>
 public sealed class Concat<T>(int axis) : Function<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private int[] _sizes = null!;
@@ -71,6 +79,7 @@ public sealed class Concat<T>(int axis) : Function<T> where T : unmanaged, IFloa
 }
 
 /// <summary>Joins equally shaped inputs along a new axis; backward hands each input its slice.</summary>
+/// <param name="axis">Where the new axis goes.</param>
 public sealed class Stack<T>(int axis) : Function<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private int _axis;
@@ -93,6 +102,8 @@ public sealed class Stack<T>(int axis) : Function<T> where T : unmanaged, IFloat
 /// Gathers slices along an axis by integer indices (index_select / embedding lookup). Backward scatter-adds into the
 /// input's gradient buffer; repeated indices accumulate (np.add.at).
 /// </summary>
+/// <param name="axis">The axis (negative counts from the end).</param>
+/// <param name="indices">Positions along the axis, any shape.</param>
 public sealed class IndexSelect<T>(int axis, Tensor<int> indices) : Function<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <inheritdoc/>

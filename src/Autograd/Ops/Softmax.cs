@@ -55,6 +55,9 @@ public sealed class LogSoftmax<T> : Function<T> where T : unmanaged, IFloatingPo
 /// exclude positions: loss = -Σ mask·log softmax(x)[target], reduced as <see cref="Reduction"/> says.
 /// Backward: dx = g · mask · (softmax(x) - onehot(target)) / denominator.
 /// </summary>
+/// <param name="targets">Class indices (…), each in [0, V).</param>
+/// <param name="mask">Per-position weights (…), or null for all ones.</param>
+/// <param name="reduction">How the per-position losses are combined.</param>
 public sealed class CrossEntropy<T>(Tensor<int> targets, Tensor<T>? mask, Reduction reduction) : Function<T>
     where T : unmanaged, IFloatingPointIeee754<T>
 {

@@ -81,6 +81,7 @@ public sealed class Square<T> : Function<T> where T : unmanaged, IFloatingPointI
 }
 
 /// <summary>x^p for a constant p; d/dx = p·x^(p-1).</summary>
+/// <param name="p">The constant exponent.</param>
 public sealed class Pow<T>(T p) : Function<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private Tensor<T> _x = null!;

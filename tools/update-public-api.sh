@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Regenerates each library's src/*/PublicAPI.Unshipped.txt from the public API analyzer (RS0016: a public symbol
+# missing from the lists): the file is reset and refilled by the analyzer's own code fix (dotnet format), so it lists
+# exactly the public API that is not in PublicAPI.Shipped.txt. Run it after an intended API change, review the diff
+# and commit it. A symbol removed from the code but listed in PublicAPI.Shipped.txt stays an error (RS0017): a
+# breaking change must be made deliberately (mark it *REMOVED* in the Unshipped file). On release, move the Unshipped
+# lines to Shipped.
+# Usage: tools/update-public-api.sh [PROJECT_DIR...]   (default: every src/* library)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+projects=("$@")
+if [ ${#projects[@]} -eq 0 ]; then projects=(src/*/); fi
+dotnet restore .ci/packages.slnf --nologo -v:q
+for dir in "${projects[@]}"; do
+  dir=${dir%/}
+  [ -f "$dir/PublicAPI.Shipped.txt" ] || printf '#nullable enable\n' > "$dir/PublicAPI.Shipped.txt"
+  printf '#nullable enable\n' > "$dir/PublicAPI.Unshipped.txt"
+done
+for dir in "${projects[@]}"; do
+  dir=${dir%/}
+  # The analyzer's code fix writes the missing entries (one project at a time: over a solution filter it stops after
+  # the first project).
+  dotnet format analyzers "$(ls "$dir"/*.csproj)" --diagnostics RS0016 RS0037 --severity info --no-restore -v q || true
+  # Sorted, so concurrent additions merge cleanly.
+  { head -n 1 "$dir/PublicAPI.Unshipped.txt"; tail -n +2 "$dir/PublicAPI.Unshipped.txt" | LC_ALL=C sort -u; } > "$dir/PublicAPI.Unshipped.txt.tmp"
+  mv "$dir/PublicAPI.Unshipped.txt.tmp" "$dir/PublicAPI.Unshipped.txt"
+  echo "update-public-api: $dir: $(($(wc -l < "$dir/PublicAPI.Unshipped.txt") - 1)) unshipped entries"
+done
+# The check: the libraries build without public API diagnostics.
+if dotnet build .ci/packages.slnf -c Release --no-restore --nologo -v:q 2>&1 | grep -E "error RS00[0-9]+" | sort -u; then
+  echo "update-public-api: public API errors remain (see above)" >&2; exit 1
+fi
+echo "update-public-api: done; review and commit src/*/PublicAPI.*.txt"
