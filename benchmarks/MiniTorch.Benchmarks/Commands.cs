@@ -19,7 +19,7 @@ internal interface ICommand
 internal static class Commands
 {
     /// <summary>Every subcommand. To add one (e.g. <c>train</c>), implement <see cref="ICommand"/> and list it here.</summary>
-    public static readonly ICommand[] All = [new MatMulCommand(), new TrainCommand(), new BdnCommand()];
+    public static readonly ICommand[] All = [new MatMulCommand(), new TrainCommand(), new InferCommand(), new BdnCommand()];
 
     /// <summary>Selects the command named by args[0] and runs it with the rest.</summary>
     public static int Dispatch(string[] args)
