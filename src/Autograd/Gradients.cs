@@ -3,67 +3,108 @@ using System.Numerics;
 namespace MiniTorch.Autograd;
 
 /// <summary>
-/// Where an op's backward delivers its inputs' gradients. This is the one place where broadcasting is undone (a
-/// gradient is summed back to its input's shape) and where every gradient's shape is checked against its input's.
+/// One backward pass's scratch state, and where an op's backward delivers its inputs' gradients. Every pass has its
+/// own instance, so passes on different threads never share state. This is the one place where broadcasting is undone
+/// (a gradient is summed back to its input's shape) and where every gradient's shape is checked against its input's.
 /// </summary>
 public sealed class Gradients<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private readonly Tape _tape;
-    private readonly List<Variable<T>> _touched;
-    private Function<T> _node = null!;
+    /// <summary>The gradient gathered so far for one variable (a leaf, or one output of an op).</summary>
+    private sealed class Slot
+    {
+        public Tensor<T>? Value;
+        public bool Owned; // the pass created Value and may add into it in place
+        public List<(Tensor<T> A, Tensor<T> G)>? Deferred; // a leaf's products aᵀ·g, summed as one GEMM at the end
+    }
+
+    private readonly Dictionary<Node<T>, Slot[]> _opSlots = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<Variable<T>, Slot> _leafSlots = new(ReferenceEqualityComparer.Instance);
+    private readonly HashSet<Node<T>>? _needed;
+    private readonly HashSet<Variable<T>>? _targets;
+    private Dictionary<Tensor<T>, Tensor<T>?>? _transposes;
+    private List<Slot>? _written; // slots the current op wrote (anomaly mode)
+    private Node<T> _node = null!;
     private Variable<T>[] _inputs = [];
 
-    /// <summary>Buffers rented from <see cref="GradientPool{T}"/> during this pass.</summary>
+    /// <summary>Buffers rented from <see cref="GradientPool{T}"/> during this pass, returned when it ends.</summary>
     internal readonly List<T[]> Rented = new();
 
-    internal Gradients(Tape tape, List<Variable<T>> touched)
+    /// <param name="needed">For <c>Autograd.Grad</c>: the ops on a path to a requested input (null: every op).</param>
+    /// <param name="targets">For <c>Autograd.Grad</c>: the requested inputs (null: every variable that requires grad).</param>
+    internal Gradients(HashSet<Node<T>>? needed, HashSet<Variable<T>>? targets)
     {
-        _tape = tape;
-        _touched = touched;
+        _needed = needed;
+        _targets = targets;
     }
 
-    internal void Enter(Function<T> node)
-    {
-        _node = node;
-        _inputs = node.Inputs ?? throw new InvalidOperationException($"{node.Name}: backward reached an op whose graph was freed.");
-    }
+    /// <summary>Whether <paramref name="v"/> wants a gradient in this pass.</summary>
+    internal bool Wants(Variable<T> v) =>
+        v.RequiresGrad && (_targets is null || _targets.Contains(v) || (v.GradFn is { } fn && _needed!.Contains(fn)));
 
     /// <summary>Whether input <paramref name="i"/> wants a gradient; ops may skip computing the others.</summary>
-    public bool Needs(int i) => _inputs[i].RequiresGrad;
+    /// <param name="i">The input's position.</param>
+    /// <returns>True when that input's gradient is used.</returns>
+    public bool Needs(int i) => Wants(_inputs[i]);
 
-    private Variable<T> Target(int i)
+    internal void Enter(Node<T> node, Variable<T>[] inputs)
     {
-        var v = _inputs[i];
-        if (v.GradFn is { } fn && (fn.IsFreed || fn.Tape != _tape))
-            throw new InvalidOperationException(fn.IsFreed
-                ? $"Backward: input {i} of {_node.Name} was produced by {fn.Name}, whose graph was already freed by an earlier Backward {Tape.FreedGraphAdvice}"
-                : $"Backward: input {i} of {_node.Name} was produced by {fn.Name} on another thread's tape; graphs cannot cross threads.");
-        if (!v.Touched) { v.Touched = true; _touched.Add(v); }
-        return v;
+        _node = node;
+        _inputs = inputs;
+        if (Anomaly.IsEnabled) (_written ??= new()).Clear();
     }
+
+    private Slot SlotOf(Variable<T> v)
+    {
+        if (v.GradFn is { } fn)
+        {
+            if (!_opSlots.TryGetValue(fn, out var slots)) _opSlots[fn] = slots = new Slot[fn.OutputCount];
+            return slots[v.OutputIndex] ??= new Slot();
+        }
+        if (!_leafSlots.TryGetValue(v, out var slot)) _leafSlots[v] = slot = new Slot();
+        return slot;
+    }
+
+    private Slot Target(int i)
+    {
+        var slot = SlotOf(_inputs[i]);
+        _written?.Add(slot);
+        return slot;
+    }
+
+    /// <summary>Adds a gradient (already in the variable's shape) to a slot.</summary>
+    private static void Add(Slot slot, Tensor<T> grad, bool owned)
+    {
+        if (slot.Value is null) { slot.Value = grad; slot.Owned = owned; }
+        else if (slot.Owned) Tensor.AddInPlace(slot.Value, grad);
+        else { slot.Value = slot.Value + grad; slot.Owned = true; }
+    }
+
+    /// <summary>Seeds a root's gradient (the caller's tensor: never written).</summary>
+    internal void Seed(Variable<T> root, Tensor<T> gradient) => Add(SlotOf(root), gradient, owned: false);
 
     /// <summary>
     /// Adds <paramref name="grad"/> (the input's shape, or a shape that broadcasts to it) to input <paramref name="i"/>'s
     /// gradient. The engine may keep the tensor without copying: do not modify it afterwards.
     /// </summary>
+    /// <param name="i">The input's position.</param>
+    /// <param name="grad">The gradient contribution.</param>
+    /// <exception cref="InvalidOperationException">The gradient does not reduce to the input's shape.</exception>
     public void Accumulate(int i, Tensor<T> grad)
     {
+        ArgumentNullException.ThrowIfNull(grad);
         if (!Needs(i)) return;
-        var v = Target(i);
+        var v = _inputs[i];
+        bool owned = false;
         if (!grad.HasShape(v.Shape))
         {
-            Tensor<T> reduced;
-            try { reduced = grad.SumToShape(v.Shape); }
+            try { grad = grad.SumToShape(v.Shape); }
             catch (ArgumentException e)
             {
                 throw new InvalidOperationException($"{_node.Name}.Backward: gradient of shape {grad.ShapeString} for input {i} does not reduce to the input's shape {v.Data.ShapeString}.", e);
             }
-            grad = reduced;
-            if (v.Pending is null) { v.Pending = grad; v.PendingOwned = true; return; }
+            owned = true; // a fresh tensor made here
         }
-        if (v.Pending is null) { v.Pending = grad; v.PendingOwned = false; }
-        else if (v.PendingOwned) Tensor.AddInPlace(v.Pending, grad);
-        else { v.Pending = v.Pending + grad; v.PendingOwned = true; }
+        Add(Target(i), grad, owned);
     }
 
     /// <summary>
@@ -72,57 +113,144 @@ public sealed class Gradients<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// stacked along M and summed with a single large GEMM at the end (e.g. the T per-step products h_{t-1}ᵀ·da_t of
     /// a recurrent layer become one). Both tensors are kept until then: do not modify them.
     /// </summary>
+    /// <param name="i">The input's position.</param>
+    /// <param name="a">The left factor (M, K).</param>
+    /// <param name="g">The right factor (M, N).</param>
+    /// <exception cref="InvalidOperationException">The shapes do not give the input's shape.</exception>
     public void AccumulateProduct(int i, Tensor<T> a, Tensor<T> g)
     {
         if (!Needs(i)) return;
-        var v = Target(i);
+        var v = _inputs[i];
         if (a.Rank != 2 || g.Rank != 2 || a.Shape[0] != g.Shape[0] || !v.Data.HasShape([a.Shape[1], g.Shape[1]]))
             throw new InvalidOperationException($"{_node.Name}.Backward: aᵀ·g with a {a.ShapeString} and g {g.ShapeString} does not give input {i}'s shape {v.Data.ShapeString}.");
-        if (v.IsLeaf) (v.DeferredProducts ??= new()).Add((a, g));
-        else Tensor.MatMulInto(a, true, g, false, Buffer(i), accumulate: true);
-    }
-
-    /// <summary>Sums a leaf's deferred products into its pending gradient: one GEMM over the stacked contributions.</summary>
-    internal void FlushDeferred(Variable<T> v)
-    {
-        if (v.DeferredProducts is not { Count: > 0 } list) return;
-        var pending = Owned(v);
-        if (list.Count == 1) { Tensor.MatMulInto(list[0].A, true, list[0].G, false, pending, accumulate: true); return; }
-        int rows = 0, k = list[0].A.Shape[1], n = list[0].G.Shape[1];
-        foreach (var (a, _) in list) rows += a.Shape[0];
-        var stackedA = new Tensor<T>(GradientPool<T>.Rent(rows * k, Rented), 0, [rows, k]);
-        var stackedG = new Tensor<T>(GradientPool<T>.Rent(rows * n, Rented), 0, [rows, n]);
-        int at = 0;
-        foreach (var (a, g) in list)
-        {
-            a.AsSpan().CopyTo(stackedA.AsSpan()[(at * k)..]);
-            g.AsSpan().CopyTo(stackedG.AsSpan()[(at * n)..]);
-            at += a.Shape[0];
-        }
-        Tensor.MatMulInto(stackedA, true, stackedG, false, pending, accumulate: true);
-    }
-
-    /// <summary>The variable's pending gradient as a buffer the engine owns (rented zeros, or a rented copy).</summary>
-    private Tensor<T> Owned(Variable<T> v)
-    {
-        if (v.Pending is null) v.Pending = GradientPool<T>.Zeros(v.Data.ShapeArray, Rented);
-        else if (!v.PendingOwned)
-        {
-            var copy = new Tensor<T>(GradientPool<T>.Rent(v.Pending.Length, Rented), 0, v.Data.ShapeArray);
-            v.Pending.AsSpan().CopyTo(copy.AsSpan());
-            v.Pending = copy;
-        }
-        v.PendingOwned = true;
-        return v.Pending;
+        var slot = Target(i);
+        if (v.IsLeaf) (slot.Deferred ??= new()).Add((a, g));
+        else Tensor.MatMulInto(a, true, g, false, Owned(slot, v), accumulate: true);
     }
 
     /// <summary>
     /// Input <paramref name="i"/>'s gradient accumulator (exactly its shape, zeros if nothing arrived yet), for ops
     /// that add into part of it in place, such as a slice or a scatter, instead of building a full-size tensor.
     /// </summary>
+    /// <param name="i">The input's position.</param>
+    /// <returns>The accumulator; add into it, never overwrite what is there.</returns>
+    /// <exception cref="InvalidOperationException">Input <paramref name="i"/> does not need a gradient.</exception>
     public Tensor<T> Buffer(int i)
     {
         if (!Needs(i)) throw new InvalidOperationException($"{_node.Name}.Backward: input {i} does not need a gradient; check Needs({i}) first.");
-        return Owned(Target(i));
+        return Owned(Target(i), _inputs[i]);
+    }
+
+    /// <summary>
+    /// dst += g·bᵀ. A right operand seen a second time in this pass (a recurrent weight used at every step) is
+    /// transposed once and kept for the rest of the pass, so the later products are plain ones, which run about twice
+    /// as fast as transposed ones for small batches.
+    /// </summary>
+    internal void AddProductWithTranspose(Tensor<T> g, Tensor<T> b, Tensor<T> dst)
+    {
+        if (b.Rank == 2)
+        {
+            _transposes ??= new(ReferenceEqualityComparer.Instance);
+            if (_transposes.TryGetValue(b, out var bt))
+            {
+                bt ??= _transposes[b] = b.Transpose();
+                Tensor.MatMulInto(g, false, bt, false, dst, accumulate: true);
+                return;
+            }
+            _transposes[b] = null; // seen once
+        }
+        Tensor.MatMulInto(g, false, b, true, dst, accumulate: true);
+    }
+
+    /// <summary>The slot's value as a buffer the pass owns (rented zeros, or a rented copy of what is there).</summary>
+    private Tensor<T> Owned(Slot slot, Variable<T> v)
+    {
+        if (slot.Value is null) slot.Value = GradientPool<T>.Zeros(v.Data.ShapeArray, Rented);
+        else if (!slot.Owned)
+        {
+            var copy = new Tensor<T>(GradientPool<T>.Rent(slot.Value.Length, Rented), 0, v.Data.ShapeArray);
+            slot.Value.AsSpan().CopyTo(copy.AsSpan());
+            slot.Value = copy;
+        }
+        slot.Owned = true;
+        return slot.Value;
+    }
+
+    /// <summary>The gradients that arrived for <paramref name="node"/>'s outputs, or null if none did.</summary>
+    internal Tensor<T>?[]? OutputsOf(Node<T> node)
+    {
+        if (!_opSlots.TryGetValue(node, out var slots)) return null;
+        Tensor<T>?[]? result = null;
+        for (int k = 0; k < slots.Length; k++)
+            if (slots[k]?.Value is { } g) (result ??= new Tensor<T>?[slots.Length])[k] = g;
+        return result;
+    }
+
+    /// <summary>Anomaly mode: throws if the op that just ran wrote a non-finite gradient.</summary>
+    internal void CheckWritten()
+    {
+        if (_written is null) return;
+        foreach (var slot in _written)
+            if (slot.Value is { } g) Anomaly.Check(g, $"the backward of {_node.Name} produced a non-finite gradient", _node);
+    }
+
+    /// <summary>Sums every leaf's deferred products into its gradient (one GEMM over the stacked contributions).</summary>
+    internal void FlushDeferred()
+    {
+        foreach (var (v, slot) in _leafSlots)
+        {
+            if (slot.Deferred is not { Count: > 0 } list) continue;
+            var pending = Owned(slot, v);
+            slot.Deferred = null;
+            if (list.Count == 1) { Tensor.MatMulInto(list[0].A, true, list[0].G, false, pending, accumulate: true); continue; }
+            int rows = 0, k = list[0].A.Shape[1], n = list[0].G.Shape[1];
+            foreach (var (a, _) in list) rows += a.Shape[0];
+            var stackedA = new Tensor<T>(GradientPool<T>.Rent(rows * k, Rented), 0, [rows, k]);
+            var stackedG = new Tensor<T>(GradientPool<T>.Rent(rows * n, Rented), 0, [rows, n]);
+            int at = 0;
+            foreach (var (a, g) in list)
+            {
+                a.AsSpan().CopyTo(stackedA.AsSpan()[(at * k)..]);
+                g.AsSpan().CopyTo(stackedG.AsSpan()[(at * n)..]);
+                at += a.Shape[0];
+            }
+            Tensor.MatMulInto(stackedA, true, stackedG, false, pending, accumulate: true);
+            if (Anomaly.IsEnabled) Anomaly.Check(pending, $"the gradient of leaf {v.Describe()} is non-finite", null);
+        }
+    }
+
+    /// <summary>
+    /// Adds every leaf's gradient into its <see cref="Variable{T}.Grad"/>: all of them are checked first, then written,
+    /// so either every leaf changes or none does. Returns the buffers that became a leaf's Grad (not to be recycled).
+    /// </summary>
+    internal HashSet<T[]>? WriteLeafGrads()
+    {
+        foreach (var (v, slot) in _leafSlots)
+            if (slot.Value is not null && v.Grad is { } existing && !existing.SameShape(v.Data))
+                throw new InvalidOperationException($"Backward: the existing Grad of {v.Describe()} has shape {existing.ShapeString}, not the variable's {v.Data.ShapeString}; no gradient was written.");
+        HashSet<T[]>? kept = null;
+        foreach (var (v, slot) in _leafSlots)
+        {
+            if (slot.Value is not { } g) continue;
+            lock (v.GradLock)
+            {
+                if (v.Grad is { } existing) Tensor.AddInPlace(existing, g);
+                else if (slot.Owned) { v.SetGradUnchecked(g); (kept ??= new(ReferenceEqualityComparer.Instance)).Add(g.Buffer); }
+                else v.SetGradUnchecked(g.Clone());
+            }
+        }
+        return kept;
+    }
+
+    /// <summary>The gradient gathered for <paramref name="v"/> as a tensor the caller may keep (null if none arrived).</summary>
+    internal Tensor<T>? Take(Variable<T> v, ref HashSet<T[]>? kept)
+    {
+        Slot? slot = v.GradFn is { } fn
+            ? (_opSlots.TryGetValue(fn, out var slots) ? slots[v.OutputIndex] : null)
+            : _leafSlots.GetValueOrDefault(v);
+        if (slot?.Value is not { } g) return null;
+        if (!slot.Owned) return g.Clone();
+        (kept ??= new(ReferenceEqualityComparer.Instance)).Add(g.Buffer);
+        return g;
     }
 }

@@ -15,12 +15,9 @@ public static class Ops
     /// <returns>The product (…, M, N), recorded for backward.</returns>
     /// <exception cref="ArgumentException">The shapes cannot be multiplied.</exception>
     public static Variable<T> MatMul<T>(this Variable<T> a, Variable<T> b) where T : unmanaged, IFloatingPointIeee754<T> => new MatMul<T>().Apply(a, b);
-    /// <summary>
-    /// c + a·b in one op (torch.addmm; c broadcasts to the product's shape). <paramref name="bTransposed"/> may hold
-    /// bᵀ, materialised once by the caller, to speed up the backward (see <see cref="AddMatMul{T}"/>).
-    /// </summary>
-    public static Variable<T> AddMatMul<T>(Variable<T> c, Variable<T> a, Variable<T> b, Tensor<T>? bTransposed = null)
-        where T : unmanaged, IFloatingPointIeee754<T> => new AddMatMul<T>(bTransposed).Apply(c, a, b);
+    /// <summary>c + a·b in one op (torch.addmm; c broadcasts to the product's shape; see <see cref="AddMatMul{T}"/>).</summary>
+    public static Variable<T> AddMatMul<T>(Variable<T> c, Variable<T> a, Variable<T> b)
+        where T : unmanaged, IFloatingPointIeee754<T> => new AddMatMul<T>().Apply(c, a, b);
     /// <summary>The LSTM cell state f ⊙ c_prev + i ⊙ g from the pre-activation a (N, 4H), gates i, f, o, g; c_prev null means zero.</summary>
     /// <param name="a">The gate pre-activations (N, 4H).</param>
     /// <param name="cPrev">The previous cell state (N, H), or null for zero.</param>

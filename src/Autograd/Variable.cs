@@ -5,24 +5,57 @@ namespace MiniTorch.Autograd;
 
 /// <summary>
 /// A tensor that takes part in automatic differentiation (PyTorch's <c>Tensor</c> with <c>requires_grad</c>).
-/// Leaves are made with <c>requiresGrad: true</c>; every op on a variable that requires grad is recorded on the
-/// current thread's <see cref="Tape"/>, and <see cref="Backward"/> walks that tape in reverse.
+/// Leaves are made with <c>requiresGrad: true</c>; an op on a variable that requires grad returns a result that holds
+/// the op (its <see cref="GradFn"/>), which holds the op's inputs: the graph belongs to its outputs, and
+/// <see cref="Backward"/> walks what is reachable from this variable.
 /// </summary>
 public sealed partial class Variable<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
+    private Tensor<T>? _grad;
+
     /// <summary>Wraps <paramref name="data"/> (no copy) as a leaf.</summary>
+    /// <param name="data">The values.</param>
+    /// <param name="requiresGrad">Whether gradients should accumulate in <see cref="Grad"/>.</param>
+    /// <param name="name">An optional name for messages.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="data"/> is null.</exception>
     public Variable(Tensor<T> data, bool requiresGrad = false, string? name = null)
     {
-        Data = data;
+        Data = data ?? throw new ArgumentNullException(nameof(data));
         RequiresGrad = requiresGrad;
         Name = name;
+    }
+
+    /// <summary>A recorded op's output number <paramref name="index"/>.</summary>
+    internal Variable(Tensor<T> data, Node<T> gradFn, int index)
+    {
+        Data = data;
+        RequiresGrad = true;
+        GradFn = gradFn;
+        OutputIndex = index;
     }
 
     /// <summary>The values.</summary>
     public Tensor<T> Data { get; }
 
-    /// <summary>The accumulated gradient of a leaf that requires grad; null until a backward reaches it.</summary>
-    public Tensor<T>? Grad { get; set; }
+    /// <summary>
+    /// The accumulated gradient of a leaf that requires grad; null until a backward reaches it. Backward passes add to
+    /// it atomically (one pass at a time per leaf), so passes running concurrently on graphs that share this leaf sum
+    /// exactly, in the order they finish.
+    /// </summary>
+    /// <exception cref="ArgumentException">The assigned tensor's shape is not <see cref="Data"/>'s.</exception>
+    public Tensor<T>? Grad
+    {
+        get => _grad;
+        set
+        {
+            if (value is not null && !value.SameShape(Data))
+                throw new ArgumentException($"Grad: a gradient of shape {value.ShapeString} cannot be assigned to {Describe()} of shape {Data.ShapeString}.", nameof(value));
+            lock (GradLock) _grad = value;
+        }
+    }
+
+    /// <summary>Serialises updates of <see cref="Grad"/> by concurrent backward passes.</summary>
+    internal readonly Lock GradLock = new();
 
     /// <summary>Whether gradients flow to (and, for a leaf, accumulate in) this variable.</summary>
     public bool RequiresGrad { get; }
@@ -31,7 +64,10 @@ public sealed partial class Variable<T> where T : unmanaged, IFloatingPointIeee7
     public string? Name { get; set; }
 
     /// <summary>The recorded op that produced this variable; null for a leaf.</summary>
-    public Function<T>? GradFn { get; internal set; }
+    public Node<T>? GradFn { get; }
+
+    /// <summary>Which of <see cref="GradFn"/>'s outputs this is (0 for single-output ops).</summary>
+    internal int OutputIndex { get; }
 
     /// <summary>True when the variable was not produced by a recorded op.</summary>
     public bool IsLeaf => GradFn is null;
@@ -46,34 +82,47 @@ public sealed partial class Variable<T> where T : unmanaged, IFloatingPointIeee7
     public int Length => Data.Length;
 
     /// <summary>The size of one axis (negative counts from the end).</summary>
+    /// <param name="axis">The axis.</param>
+    /// <returns>Its size.</returns>
     public int Dim(int axis) => Data.Dim(axis);
 
     /// <summary>The single value of a one-element variable.</summary>
+    /// <returns>The value.</returns>
     public T Item() => Data.Item();
 
-    // Engine state during a backward pass: the gradient gathered so far and whether the engine owns its buffer.
-    internal Tensor<T>? Pending;
-    internal bool PendingOwned;
-    internal bool Touched;
-    // Deferred products aᵀ·g for a leaf's gradient, summed as one stacked GEMM when the backward ends.
-    internal List<(Tensor<T> A, Tensor<T> G)>? DeferredProducts;
-
     /// <summary>
-    /// Back-propagates from this variable: walks the tape in reverse and accumulates into the <see cref="Grad"/> of
-    /// every leaf that requires grad. A non-scalar needs an explicit upstream <paramref name="gradient"/>.
-    /// Unless <paramref name="retainGraph"/>, the part of the tape up to this variable is freed afterwards.
+    /// Back-propagates from this variable (PyTorch's <c>tensor.backward()</c>): runs the backward of every op reachable
+    /// from it and adds into the <see cref="Grad"/> of every leaf that requires grad. A non-scalar needs an explicit
+    /// upstream <paramref name="gradient"/>. Unless <paramref name="retainGraph"/>, the ops that ran are freed afterwards
+    /// (a second backward through them fails clearly); other graphs are never affected. If the pass fails, no
+    /// <see cref="Grad"/> changes.
     /// </summary>
-    public void Backward(Tensor<T>? gradient = null, bool retainGraph = false) => Engine.Backward(this, gradient, retainGraph);
+    /// <param name="gradient">dL/d(this), this variable's shape; null means 1 for a one-element variable.</param>
+    /// <param name="retainGraph">Keep the graph for another backward pass.</param>
+    /// <exception cref="InvalidOperationException">The variable does not require grad, its graph was freed, or a saved tensor was modified in place.</exception>
+    /// <exception cref="ArgumentException">The gradient's shape is wrong.</exception>
+    public void Backward(Tensor<T>? gradient = null, bool retainGraph = false) => Engine.Backward([this], [gradient], retainGraph);
 
     /// <summary>A new leaf sharing <see cref="Data"/> that does not require grad: the graph is cut here.</summary>
+    /// <returns>The detached leaf.</returns>
     public Variable<T> Detach() => new(Data, false, Name);
 
     /// <summary>Fills <see cref="Grad"/> with zeros (keeping its buffer), as <c>zero_grad(set_to_none=False)</c>.</summary>
-    public void ZeroGrad() => Grad?.Fill(T.Zero);
+    public void ZeroGrad()
+    {
+        lock (GradLock) _grad?.Fill(T.Zero);
+    }
 
     /// <summary>Shape, dtype and values, plus the producing op.</summary>
+    /// <returns>The description.</returns>
     public override string ToString() =>
         Data + (GradFn is not null ? $", grad_fn={GradFn.Name}" : RequiresGrad ? ", requires_grad=True" : "");
+
+    /// <summary>"'name'" or "a variable" for messages.</summary>
+    internal string Describe() => Name is null ? "a variable" : $"'{Name}'";
+
+    /// <summary>Sets the gradient without the shape check (the engine has checked it) while holding <see cref="GradLock"/>.</summary>
+    internal void SetGradUnchecked(Tensor<T> value) => _grad = value;
 }
 
 public sealed partial class Variable<T>

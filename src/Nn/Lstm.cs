@@ -35,9 +35,9 @@ public sealed class LstmCell<T> : RecurrentBase<T> where T : unmanaged, IFloatin
     /// fused pointwise ops c' = f ⊙ c + i ⊙ g (<see cref="Ops.LstmCellState{T}"/>; f ⊙ c skipped for a missing c) and
     /// h' = o ⊙ tanh(c') (<see cref="Ops.LstmCellOutput{T}"/>).
     /// </summary>
-    internal static (Variable<T> H, Variable<T> C) Step(Variable<T> xw, Variable<T>? h, Variable<T>? c, Variable<T> wh, Tensor<T>? whT = null)
+    internal static (Variable<T> H, Variable<T> C) Step(Variable<T> xw, Variable<T>? h, Variable<T>? c, Variable<T> wh)
     {
-        var a = h is null ? xw : Ops.AddMatMul(xw, h, wh, whT);
+        var a = h is null ? xw : Ops.AddMatMul(xw, h, wh);
         var cNext = Ops.LstmCellState(a, c);
         return (Ops.LstmCellOutput(a, cNext), cNext);
     }
@@ -72,12 +72,11 @@ public sealed class Lstm<T> : RecurrentBase<T> where T : unmanaged, IFloatingPoi
         int steps = dims["T"];
         // The input projections of all steps in one product, time-major (T, N, 4H) so each step's slice is a view.
         var xw = Ops.AddMatMul(B, x.Permute(1, 0, 2), Wx);
-        var whT = GradMode.IsEnabled && steps > 1 ? Wh.Data.Transpose() : null; // Whᵀ once, for every step's backward
         var hs = new Variable<T>[steps];
         Variable<T>? h = h0, c = c0;
         for (int t = 0; t < steps; t++)
         {
-            (h, c) = LstmCell<T>.Step(xw.Select(0, t), h, c, Wh, whT);
+            (h, c) = LstmCell<T>.Step(xw.Select(0, t), h, c, Wh);
             hs[t] = h;
         }
         return (Ops.Stack(hs, 1), h!, c!);

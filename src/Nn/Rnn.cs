@@ -29,8 +29,8 @@ public sealed class RnnCell<T> : RecurrentBase<T> where T : unmanaged, IFloating
     }
 
     /// <summary>tanh(xw + h·Wh) with xw = x·Wx + b already computed (one AddMatMul); a missing h is zero, so its product is skipped.</summary>
-    internal static Variable<T> Step(Variable<T> xw, Variable<T>? h, Variable<T> wh, Tensor<T>? whT = null) =>
-        (h is null ? xw : Ops.AddMatMul(xw, h, wh, whT)).Tanh();
+    internal static Variable<T> Step(Variable<T> xw, Variable<T>? h, Variable<T> wh) =>
+        (h is null ? xw : Ops.AddMatMul(xw, h, wh)).Tanh();
 }
 
 /// <summary>
@@ -58,10 +58,9 @@ public sealed class Rnn<T> : RecurrentBase<T> where T : unmanaged, IFloatingPoin
         int steps = dims["T"];
         // The input projections of all steps in one product, time-major (T, N, H) so each step's slice is a view.
         var xw = Ops.AddMatMul(B, x.Permute(1, 0, 2), Wx);
-        var whT = GradMode.IsEnabled && steps > 1 ? Wh.Data.Transpose() : null; // Whᵀ once, for every step's backward
         var hs = new Variable<T>[steps];
         var h = h0;
-        for (int t = 0; t < steps; t++) hs[t] = h = RnnCell<T>.Step(xw.Select(0, t), h, Wh, whT);
+        for (int t = 0; t < steps; t++) hs[t] = h = RnnCell<T>.Step(xw.Select(0, t), h, Wh);
         return (Ops.Stack(hs, 1), h!);
     }
 }

@@ -25,7 +25,7 @@ public static partial class Tensor
     public static Tensor<T> Full<T>(T value, params int[] shape) where T : unmanaged, INumber<T>
     {
         var t = new Tensor<T>(shape);
-        t.Fill(value);
+        t.AsSpan().Fill(value); // a new tensor: version 0
         return t;
     }
 

@@ -239,6 +239,7 @@ public static partial class Tensor
         if (dst.Length != src.Length)
             throw new ArgumentException($"AddInPlace: shapes {dst.ShapeString} and {src.ShapeString} differ.");
         TP.Add(dst.AsSpan(), src.AsSpan(), dst.AsSpan());
+        dst.MarkModified();
     }
 
     /// <summary>dst += alpha * src (same element count), in place.</summary>
@@ -251,6 +252,7 @@ public static partial class Tensor
         if (dst.Length != src.Length)
             throw new ArgumentException($"AddScaledInPlace: shapes {dst.ShapeString} and {src.ShapeString} differ.");
         TP.MultiplyAdd(src.AsSpan(), alpha, dst.AsSpan(), dst.AsSpan());
+        dst.MarkModified();
     }
 
     private static Tensor<T> Like<T>(Tensor<T> x) where T : unmanaged, INumber<T> => new(x.ShapeArray);

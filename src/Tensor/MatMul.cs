@@ -58,6 +58,7 @@ public static partial class Tensor
         if (c.AsSpan().Overlaps(a.AsSpan()) || c.AsSpan().Overlaps(b.AsSpan()))
             throw new ArgumentException($"MatMulInto: the output {c.ShapeString} shares memory with an operand ({a.ShapeString}, {b.ShapeString}); it must be separate.");
         Gemm.Multiply<T>(transA, transB, m, n, k, a.AsSpan(), ac, b.AsSpan(), b.Shape[1], c.AsSpan(), n, accumulate);
+        c.MarkModified();
     }
 
     internal static void CheckMatMul<T>(Tensor<T> a, Tensor<T> b, bool transA, bool transB, string op) where T : unmanaged, INumber<T>

@@ -149,7 +149,7 @@ public static partial class Tensor
         var (outer, n, inner) = AroundAxis(x.Shape, ax);
         var shape = x.ShapeArray;
         shape[ax] = length;
-        if (outer == 1) return new Tensor<T>(x.Buffer, x.Offset + start * inner, shape);
+        if (outer == 1) return new Tensor<T>(x.Buffer, x.Offset + start * inner, shape, x);
         var y = new Tensor<T>(shape);
         ReadOnlySpan<T> src = x.AsSpan();
         var dst = y.AsSpan();
@@ -204,6 +204,7 @@ public static partial class Tensor
             var target = d.Slice((o * n + start) * inner, chunk);
             TP.Add(target, s.Slice(o * chunk, chunk), target);
         }
+        dst.MarkModified();
     }
 
     /// <summary>Joins tensors along an existing axis; all other sizes must agree.</summary>
@@ -313,5 +314,6 @@ public static partial class Tensor
                 var row = d.Slice((o * n + idx[k]) * inner, inner);
                 TP.Add(row, s.Slice((o * idx.Length + k) * inner, inner), row);
             }
+        dst.MarkModified();
     }
 }

@@ -15,13 +15,20 @@ public sealed partial class Tensor<T> where T : unmanaged, INumber<T>
     internal readonly T[] Buffer;
     internal readonly int Offset;
     private readonly int[] _shape;
+    // Shared by every view of the same buffer, so a write through one view is seen by all of them.
+    private readonly VersionCounter _version;
 
     /// <summary>Wraps <paramref name="buffer"/>[<paramref name="offset"/>..] with <paramref name="shape"/> (no copy).</summary>
-    internal Tensor(T[] buffer, int offset, int[] shape)
+    /// <param name="buffer">The storage.</param>
+    /// <param name="offset">Index of the first element in <paramref name="buffer"/>.</param>
+    /// <param name="shape">The shape (kept, not copied).</param>
+    /// <param name="viewOf">The tensor whose storage this one views (shares its version counter), or null for new storage.</param>
+    internal Tensor(T[] buffer, int offset, int[] shape, Tensor<T>? viewOf = null)
     {
         Buffer = buffer;
         Offset = offset;
         _shape = shape;
+        _version = viewOf?._version ?? new VersionCounter();
         Length = Shapes.Numel(shape, "Tensor");
         if (offset < 0 || offset + Length > buffer.Length)
             throw new ArgumentException($"Tensor: shape {Shapes.Str(shape)} needs {Length} elements from offset {offset}, but the buffer holds {buffer.Length}.");
@@ -79,7 +86,11 @@ public sealed partial class Tensor<T> where T : unmanaged, INumber<T>
     public T this[params int[] index]
     {
         get => Buffer[Offset + FlatIndex(index)];
-        set => Buffer[Offset + FlatIndex(index)] = value;
+        set
+        {
+            Buffer[Offset + FlatIndex(index)] = value;
+            MarkModified();
+        }
     }
 
     private int FlatIndex(int[] index)
@@ -99,7 +110,8 @@ public sealed partial class Tensor<T> where T : unmanaged, INumber<T>
     /// <summary>A view with a new shape and the same elements; one size may be -1 (inferred).</summary>
     /// <returns>A view sharing this tensor's buffer.</returns>
     /// <exception cref="ArgumentException">The sizes do not fit the element count, or more than one is -1.</exception>
-    public Tensor<T> Reshape(params int[] shape) => new(Buffer, Offset, Shapes.Infer(shape, Length, _shape));
+    /// <param name="shape">The new sizes; their product must equal <see cref="Length"/> (one of them may be -1).</param>
+    public Tensor<T> Reshape(params int[] shape) => new(Buffer, Offset, Shapes.Infer(shape, Length, _shape), this);
 
     /// <summary>A deep copy with its own buffer.</summary>
     /// <returns>A new tensor with the same shape and values.</returns>
@@ -107,15 +119,37 @@ public sealed partial class Tensor<T> where T : unmanaged, INumber<T>
 
     /// <summary>Copies the elements of <paramref name="source"/> (same element count) into this tensor.</summary>
     /// <exception cref="ArgumentException">The element counts differ; nothing is written.</exception>
+    /// <param name="source">The tensor to copy from, with as many elements as this one.</param>
     public void CopyFrom(Tensor<T> source)
     {
         if (source.Length != Length)
             throw new ArgumentException($"CopyFrom: source shape {Shapes.Str(source._shape)} does not match {Shapes.Str(_shape)}.");
         source.AsSpan().CopyTo(AsSpan());
+        MarkModified();
     }
 
     /// <summary>Sets every element to <paramref name="value"/>.</summary>
-    public void Fill(T value) => AsSpan().Fill(value);
+    /// <param name="value">The value for every element.</param>
+    public void Fill(T value)
+    {
+        AsSpan().Fill(value);
+        MarkModified();
+    }
+
+    /// <summary>
+    /// How many times this tensor's storage was written in place through the library (PyTorch's <c>_version</c>):
+    /// <see cref="CopyFrom"/>, <see cref="Fill"/>, the indexer, <c>Tensor.AddInPlace</c>, <c>MatMulInto</c>, optimizer
+    /// steps, <c>LoadStateDict</c>. Views share their base's counter. The autograd engine compares it with the
+    /// version an op saved for its backward, so an in-place change to a saved value fails loudly instead of giving
+    /// wrong gradients.
+    /// </summary>
+    public int Version => _version.Value;
+
+    /// <summary>
+    /// Counts an in-place write that bypassed the library (a write through <see cref="AsSpan"/>): increments
+    /// <see cref="Version"/> for this tensor and every view of its storage.
+    /// </summary>
+    public void MarkModified() => Interlocked.Increment(ref _version.Value);
 
     /// <summary>True when the shapes are equal.</summary>
     /// <param name="other">The tensor to compare shapes with.</param>
@@ -163,4 +197,10 @@ public sealed partial class Tensor<T> where T : unmanaged, INumber<T>
 
     private static string Format(T v) => v is float f ? f.ToString("G6", CultureInfo.InvariantCulture)
         : v is double d ? d.ToString("G8", CultureInfo.InvariantCulture) : v.ToString(null, CultureInfo.InvariantCulture);
+}
+
+/// <summary>The write counter one storage buffer shares among all its views.</summary>
+internal sealed class VersionCounter
+{
+    public int Value;
 }

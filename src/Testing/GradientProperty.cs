@@ -7,9 +7,9 @@ using MiniTorch.Autograd;
 namespace MiniTorch.Testing;
 
 /// <summary>
-/// The property "the tape gradient matches central differences", built on <c>GradCheck.Run</c>: in float64,
+/// The property "the autograd gradient matches central differences", built on <c>GradCheck.Run</c>: in float64,
 /// the function's output is contracted with a random normal upstream gradient (seeded from the input values, so a
-/// replayed case sees the same upstream), and each input's tape gradient must be within <c>tolerance</c> scaled error
+/// replayed case sees the same upstream), and each input's autograd gradient must be within <c>tolerance</c> scaled error
 /// (max |analytic - numeric| / max |numeric|) of the central-difference gradient. An input whose gradients differ by
 /// at most <see cref="DefaultAbsoluteTolerance"/> everywhere also passes: where the true gradient is (nearly) zero, the
 /// scaled error compares noise with noise (at x = 0, x³'s central difference is h² = 1e-10, not 0).
@@ -139,7 +139,7 @@ public static class GradientProperty
             for (int i = 1; i < a.Length; i++)
                 if (!(Math.Abs(a[i] - n[i]) <= Math.Abs(a[worst] - n[worst]))) worst = i;
             if (a.Length > 0)
-                sb.Append(CultureInfo.InvariantCulture, $"\n  input {r.Index}: worst at flat index {worst}: tape {a[worst]:G10} vs numeric {n[worst]:G10}");
+                sb.Append(CultureInfo.InvariantCulture, $"\n  input {r.Index}: worst at flat index {worst}: autograd {a[worst]:G10} vs numeric {n[worst]:G10}");
         }
         return sb.ToString();
     }

@@ -32,7 +32,7 @@ public sealed class Mul<T> : Function<T> where T : unmanaged, IFloatingPointIeee
 {
     private Tensor<T> _a = null!, _b = null!;
     /// <inheritdoc/>
-    protected override Tensor<T> Forward(Tensor<T>[] x) { _a = x[0]; _b = x[1]; return _a * _b; }
+    protected override Tensor<T> Forward(Tensor<T>[] x) { SaveForBackward(_a = x[0], _b = x[1]); return _a * _b; }
     /// <inheritdoc/>
     protected internal override void Backward(Tensor<T> g, Gradients<T> grads)
     {
@@ -46,7 +46,7 @@ public sealed class Div<T> : Function<T> where T : unmanaged, IFloatingPointIeee
 {
     private Tensor<T> _b = null!, _y = null!;
     /// <inheritdoc/>
-    protected override Tensor<T> Forward(Tensor<T>[] x) { _b = x[1]; return _y = x[0] / x[1]; }
+    protected override Tensor<T> Forward(Tensor<T>[] x) { _b = x[1]; _y = x[0] / x[1]; SaveForBackward(_b, _y); return _y; }
     /// <inheritdoc/>
     protected internal override void Backward(Tensor<T> g, Gradients<T> grads)
     {

@@ -11,7 +11,7 @@ public sealed class Maximum<T> : Function<T> where T : unmanaged, IFloatingPoint
 {
     private Tensor<T> _a = null!, _b = null!;
     /// <inheritdoc/>
-    protected override Tensor<T> Forward(Tensor<T>[] x) { _a = x[0]; _b = x[1]; return Tensor.Maximum(_a, _b); }
+    protected override Tensor<T> Forward(Tensor<T>[] x) { SaveForBackward(_a = x[0], _b = x[1]); return Tensor.Maximum(_a, _b); }
     /// <inheritdoc/>
     protected internal override void Backward(Tensor<T> g, Gradients<T> grads) => ExtremumShares.Split(g, grads, Tensor.MaxShare(_a, _b, "Maximum"));
 }
@@ -21,7 +21,7 @@ public sealed class Minimum<T> : Function<T> where T : unmanaged, IFloatingPoint
 {
     private Tensor<T> _a = null!, _b = null!;
     /// <inheritdoc/>
-    protected override Tensor<T> Forward(Tensor<T>[] x) { _a = x[0]; _b = x[1]; return Tensor.Minimum(_a, _b); }
+    protected override Tensor<T> Forward(Tensor<T>[] x) { SaveForBackward(_a = x[0], _b = x[1]); return Tensor.Minimum(_a, _b); }
     /// <inheritdoc/>
     protected internal override void Backward(Tensor<T> g, Gradients<T> grads) => ExtremumShares.Split(g, grads, Tensor.MaxShare(_b, _a, "Minimum"));
 }
@@ -48,9 +48,12 @@ public sealed class ExtremumAll<T>(bool max) : Function<T> where T : unmanaged, 
     private string Op => max ? "Max" : "Min";
 
     /// <inheritdoc/>
+    public override string Name => Op;
+
+    /// <inheritdoc/>
     protected override Tensor<T> Forward(Tensor<T>[] x)
     {
-        _x = x[0];
+        SaveForBackward(_x = x[0]);
         if (_x.Length == 0) throw new ArgumentException($"{Op}: the input {_x.ShapeString} is empty; the {Op.ToLowerInvariant()}imum of no elements is undefined.");
         _value = max ? _x.MaxAll() : _x.MinAll();
         return Tensor.Scalar(_value);
@@ -78,6 +81,9 @@ public sealed class ExtremumAlong<T>(int axis, bool keepDim, bool max) : Functio
 {
     private int _axis;
     private Tensor<int> _keptIndices = null!;
+
+    /// <inheritdoc/>
+    public override string Name => max ? "Max" : "Min";
 
     /// <summary>The position of each result along the axis (the result's shape), set by the forward pass.</summary>
     public Tensor<int> Indices { get; private set; } = null!;

@@ -27,7 +27,7 @@ public sealed class BinaryCrossEntropyWithLogits<T>(Tensor<T> target, Tensor<T>?
             if (!fits)
                 throw new ArgumentException($"BinaryCrossEntropyWithLogits: posWeight {posWeight.ShapeString} must broadcast to the input's shape {x.ShapeString} (e.g. one weight per class on the last axis).");
         }
-        _x = x;
+        SaveForBackward(_x = x);
         // L = 1 + (p − 1)·y, broadcast to x's shape.
         _l = posWeight is null ? Tensor.Ones<T>(x.ShapeArray) : (posWeight - T.One) * target + T.One;
         var loss = new Tensor<T>(x.ShapeArray);

@@ -23,6 +23,7 @@ public sealed class LstmCellState<T> : Function<T> where T : unmanaged, IFloatin
     {
         var a = x[0];
         _cPrev = x.Length > 1 ? x[1] : null;
+        if (_cPrev is not null) SaveForBackward(_cPrev);
         _h = LstmShapes.Hidden(a, _cPrev, "LstmCellState");
         int n = a.Shape[0], h = _h;
         _ifg = SavedBuffer(n, 3 * h);

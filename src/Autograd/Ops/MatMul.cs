@@ -13,14 +13,14 @@ public sealed class MatMul<T> : Function<T> where T : unmanaged, IFloatingPointI
     private Tensor<T> _a = null!, _b = null!;
 
     /// <inheritdoc/>
-    protected override Tensor<T> Forward(Tensor<T>[] x) { _a = x[0]; _b = x[1]; return _a.MatMul(_b); }
+    protected override Tensor<T> Forward(Tensor<T>[] x) { SaveForBackward(_a = x[0], _b = x[1]); return _a.MatMul(_b); }
 
     /// <inheritdoc/>
     protected internal override void Backward(Tensor<T> g, Gradients<T> grads)
     {
         if (_b.Rank == 2)
         {
-            if (grads.Needs(0)) Tensor.MatMulInto(g, false, _b, true, grads.Buffer(0), accumulate: true);
+            if (grads.Needs(0)) grads.AddProductWithTranspose(g, _b, grads.Buffer(0));
             if (grads.Needs(1)) grads.AccumulateProduct(1, _a.AsMatrix(), g.AsMatrix());
             return;
         }
@@ -41,12 +41,7 @@ public sealed class MatMul<T> : Function<T> where T : unmanaged, IFloatingPointI
 /// so the sum costs no extra pass. Backward: dc = g (summed back to c's shape by the engine), da = g·bᵀ,
 /// db = aᵀ·g (deferred for a leaf weight, see <see cref="Gradients{T}.AccumulateProduct"/>).
 /// </summary>
-/// <param name="bTransposed">
-/// Optionally bᵀ, already materialised by the caller (e.g. once per sequence for a recurrent weight): backward then
-/// computes da = g·bᵀ as a plain product, which runs about twice as fast as the transposed one for small batches.
-/// It must equal b's transpose; only its shape is checked.
-/// </param>
-public sealed class AddMatMul<T>(Tensor<T>? bTransposed = null) : Function<T> where T : unmanaged, IFloatingPointIeee754<T>
+public sealed class AddMatMul<T> : Function<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private Tensor<T> _a = null!, _b = null!;
 
@@ -61,9 +56,7 @@ public sealed class AddMatMul<T>(Tensor<T>? bTransposed = null) : Function<T> wh
         var full = Shapes.Broadcast(c.Shape, shape, "AddMatMul");
         if (!full.AsSpan().SequenceEqual(shape))
             throw new ArgumentException($"AddMatMul: addend {c.ShapeString} does not broadcast to the product's shape {Shapes.Str(shape)}.");
-        if (bTransposed is not null && !bTransposed.HasShape([b.Dim(1), b.Dim(0)]))
-            throw new ArgumentException($"AddMatMul: the transposed right operand must be {Shapes.Str([b.Dim(1), b.Dim(0)])} for {b.ShapeString}, got {bTransposed.ShapeString}.");
-        _a = a; _b = b;
+        SaveForBackward(_a = a, _b = b);
         var y = c.HasShape(shape) ? c.Clone() : c.BroadcastTo(shape);
         Tensor.MatMulInto(a, false, b, false, y, accumulate: true);
         return y;
@@ -73,11 +66,7 @@ public sealed class AddMatMul<T>(Tensor<T>? bTransposed = null) : Function<T> wh
     protected internal override void Backward(Tensor<T> g, Gradients<T> grads)
     {
         grads.Accumulate(0, g);
-        if (grads.Needs(1))
-        {
-            if (bTransposed is null) Tensor.MatMulInto(g, false, _b, true, grads.Buffer(1), accumulate: true);
-            else Tensor.MatMulInto(g, false, bTransposed, false, grads.Buffer(1), accumulate: true);
-        }
+        if (grads.Needs(1)) grads.AddProductWithTranspose(g, _b, grads.Buffer(1));
         if (grads.Needs(2)) grads.AccumulateProduct(2, _a.AsMatrix(), g.AsMatrix());
     }
 }

@@ -31,6 +31,7 @@ public sealed class LayerNorm<T>(int[] normalizedShape, bool hasWeight, bool has
             throw new ArgumentException($"LayerNorm: input {x.ShapeString} must end with normalizedShape {expected}.");
         int at = 1;
         _weight = hasWeight ? inputs[at++] : null;
+        if (_weight is not null) SaveForBackward(_weight);
         var bias = hasBias ? inputs[at++] : null;
         if (_weight is not null && !_weight.HasShape(normalizedShape))
             throw new ArgumentException($"LayerNorm: weight {_weight.ShapeString} must have normalizedShape {expected}.");

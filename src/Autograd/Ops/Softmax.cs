@@ -9,7 +9,7 @@ public sealed class Softmax<T> : Function<T> where T : unmanaged, IFloatingPoint
 {
     private Tensor<T> _y = null!;
     /// <inheritdoc/>
-    protected override Tensor<T> Forward(Tensor<T>[] x) => _y = x[0].Softmax();
+    protected override Tensor<T> Forward(Tensor<T>[] x) { SaveForBackward(_y = x[0].Softmax()); return _y; }
     /// <inheritdoc/>
     protected internal override void Backward(Tensor<T> g, Gradients<T> grads)
     {
@@ -33,7 +33,7 @@ public sealed class LogSoftmax<T> : Function<T> where T : unmanaged, IFloatingPo
 {
     private Tensor<T> _y = null!;
     /// <inheritdoc/>
-    protected override Tensor<T> Forward(Tensor<T>[] x) => _y = x[0].LogSoftmax();
+    protected override Tensor<T> Forward(Tensor<T>[] x) { SaveForBackward(_y = x[0].LogSoftmax()); return _y; }
     /// <inheritdoc/>
     protected internal override void Backward(Tensor<T> g, Gradients<T> grads)
     {

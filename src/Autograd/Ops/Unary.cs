@@ -10,7 +10,7 @@ public sealed class Exp<T> : Function<T> where T : unmanaged, IFloatingPointIeee
 {
     private Tensor<T> _y = null!;
     /// <inheritdoc/>
-    protected override Tensor<T> Forward(Tensor<T>[] x) => _y = x[0].Exp();
+    protected override Tensor<T> Forward(Tensor<T>[] x) { SaveForBackward(_y = x[0].Exp()); return _y; }
     /// <inheritdoc/>
     protected internal override void Backward(Tensor<T> g, Gradients<T> grads) => grads.Accumulate(0, g * _y);
 }
@@ -20,7 +20,7 @@ public sealed class Log<T> : Function<T> where T : unmanaged, IFloatingPointIeee
 {
     private Tensor<T> _x = null!;
     /// <inheritdoc/>
-    protected override Tensor<T> Forward(Tensor<T>[] x) { _x = x[0]; return _x.Log(); }
+    protected override Tensor<T> Forward(Tensor<T>[] x) { SaveForBackward(_x = x[0]); return _x.Log(); }
     /// <inheritdoc/>
     protected internal override void Backward(Tensor<T> g, Gradients<T> grads) => grads.Accumulate(0, g / _x);
 }
@@ -30,7 +30,7 @@ public sealed class Tanh<T> : Function<T> where T : unmanaged, IFloatingPointIee
 {
     private Tensor<T> _y = null!;
     /// <inheritdoc/>
-    protected override Tensor<T> Forward(Tensor<T>[] x) => _y = x[0].Tanh();
+    protected override Tensor<T> Forward(Tensor<T>[] x) { SaveForBackward(_y = x[0].Tanh()); return _y; }
     /// <inheritdoc/>
     protected internal override void Backward(Tensor<T> g, Gradients<T> grads)
     {
@@ -47,7 +47,7 @@ public sealed class Sigmoid<T> : Function<T> where T : unmanaged, IFloatingPoint
 {
     private Tensor<T> _y = null!;
     /// <inheritdoc/>
-    protected override Tensor<T> Forward(Tensor<T>[] x) => _y = x[0].Sigmoid();
+    protected override Tensor<T> Forward(Tensor<T>[] x) { SaveForBackward(_y = x[0].Sigmoid()); return _y; }
     /// <inheritdoc/>
     protected internal override void Backward(Tensor<T> g, Gradients<T> grads)
     {
@@ -64,7 +64,7 @@ public sealed class Relu<T> : Function<T> where T : unmanaged, IFloatingPointIee
 {
     private Tensor<T> _x = null!;
     /// <inheritdoc/>
-    protected override Tensor<T> Forward(Tensor<T>[] x) { _x = x[0]; return _x.Relu(); }
+    protected override Tensor<T> Forward(Tensor<T>[] x) { SaveForBackward(_x = x[0]); return _x.Relu(); }
     /// <inheritdoc/>
     protected internal override void Backward(Tensor<T> g, Gradients<T> grads) =>
         grads.Accumulate(0, g * Tensor.Greater(_x, Tensor.Scalar(T.Zero)));
@@ -75,7 +75,7 @@ public sealed class Square<T> : Function<T> where T : unmanaged, IFloatingPointI
 {
     private Tensor<T> _x = null!;
     /// <inheritdoc/>
-    protected override Tensor<T> Forward(Tensor<T>[] x) { _x = x[0]; return _x.Square(); }
+    protected override Tensor<T> Forward(Tensor<T>[] x) { SaveForBackward(_x = x[0]); return _x.Square(); }
     /// <inheritdoc/>
     protected internal override void Backward(Tensor<T> g, Gradients<T> grads) => grads.Accumulate(0, g * _x * T.CreateChecked(2));
 }
@@ -86,7 +86,7 @@ public sealed class Pow<T>(T p) : Function<T> where T : unmanaged, IFloatingPoin
 {
     private Tensor<T> _x = null!;
     /// <inheritdoc/>
-    protected override Tensor<T> Forward(Tensor<T>[] x) { _x = x[0]; return _x.Pow(p); }
+    protected override Tensor<T> Forward(Tensor<T>[] x) { SaveForBackward(_x = x[0]); return _x.Pow(p); }
     /// <inheritdoc/>
     protected internal override void Backward(Tensor<T> g, Gradients<T> grads) => grads.Accumulate(0, g * _x.Pow(p - T.One) * p);
 }
@@ -96,7 +96,7 @@ public sealed class Sqrt<T> : Function<T> where T : unmanaged, IFloatingPointIee
 {
     private Tensor<T> _y = null!;
     /// <inheritdoc/>
-    protected override Tensor<T> Forward(Tensor<T>[] x) => _y = x[0].Sqrt();
+    protected override Tensor<T> Forward(Tensor<T>[] x) { SaveForBackward(_y = x[0].Sqrt()); return _y; }
     /// <inheritdoc/>
     protected internal override void Backward(Tensor<T> g, Gradients<T> grads) => grads.Accumulate(0, g / (_y * T.CreateChecked(2)));
 }

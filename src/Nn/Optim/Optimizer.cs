@@ -148,23 +148,19 @@ public abstract class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
     private string Describe(int i) => _parameters[i]?.Name is { } n ? $"'{n}', shape {_parameters[i].Data.ShapeString}" : $"shape {_parameters[i].Data.ShapeString}";
 
     /// <summary>
-    /// Applies one update to every parameter that has a gradient. All gradient shapes are checked first, so a
-    /// mismatch throws (naming the parameter) before any parameter changes.
+    /// Applies one update to every parameter that has a gradient (a gradient always has its parameter's shape:
+    /// <see cref="Variable{T}.Grad"/> rejects any other). Each updated parameter's <see cref="Tensor{T}.Version"/> is
+    /// bumped, so a graph that saved the old values refuses to back-propagate through them.
     /// </summary>
     public void Step()
     {
         for (int i = 0; i < _parameters.Length; i++)
         {
             var p = _parameters[i];
-            if (p.Grad is { } g && !g.SameShape(p.Data))
-                throw new InvalidOperationException($"{Name}.Step: parameter {i} ({Describe(i)}) has a gradient of shape {g.ShapeString}.");
-        }
-        for (int i = 0; i < _parameters.Length; i++)
-        {
-            var p = _parameters[i];
             if (p.Grad is not { } g) continue;
             _paramSteps[i]++;
             Update(i, p.Data.AsSpan(), g.AsSpan(), _paramSteps[i]);
+            p.Data.MarkModified();
         }
         StepCount++;
     }

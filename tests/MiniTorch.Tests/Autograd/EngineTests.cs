@@ -51,9 +51,10 @@ public class EngineTests
         var a = Tensor.FromArray([0.5]).RequiresGrad();
         var y = a;
         for (int i = 0; i < 100_000; i++) y = y * 1.0;
-        y.Sum().Backward();
+        var loss = y.Sum();
+        loss.Backward();
         Assert.Equal(1.0, a.Grad!.Item());
-        Assert.Equal(0, Tape.Current.Count); // the whole chain was released
+        Assert.True(loss.GradFn!.IsFreed && y.GradFn!.IsFreed); // the ops that ran were released
     }
 
     [Fact]
@@ -137,7 +138,6 @@ public class EngineRegressionTests
     public void NoGradRecordsNothingAndItsResultsDoNotRequireGrad()
     {
         var a = Tensor.FromArray([1.0, 2.0]).RequiresGrad();
-        int before = Tape.Current.Count;
         Variable<double> y;
         using (GradMode.NoGrad())
         {
@@ -147,7 +147,6 @@ public class EngineRegressionTests
             y = (a * a).Tanh().Sum();
         }
         Assert.True(GradMode.IsEnabled);
-        Assert.Equal(before, Tape.Current.Count);
         Assert.False(y.RequiresGrad);
         Assert.Null(y.GradFn);
         Assert.Equal(Math.Tanh(1) + Math.Tanh(4), y.Item(), 15);
@@ -195,12 +194,10 @@ public class EngineRegressionTests
     }
 
     [Fact]
-    public void AUserDefinedOpTakesPartInTheTapeAndPassesGradCheck()
+    public void AUserDefinedOpTakesPartInTheGraphAndPassesGradCheck()
     {
-        int before = Tape.Current.Count;
         var a = Tensor.FromArray([1.0, -2.0]).RequiresGrad();
         var y = new Cube().Apply(a);
-        Assert.Equal(before + 1, Tape.Current.Count);
         Assert.IsType<Cube>(y.GradFn);
         Assert.Contains("grad_fn=Cube", y.ToString());
         (y.Tanh() * 2.0).Sum().Backward();
@@ -220,12 +217,12 @@ public class EngineRegressionTests
     {
         var op = new Cube();
         var a = Tensor.FromArray([1.0]).RequiresGrad();
-        op.Apply(a);
-        int before = Tape.Current.Count;
+        var first = op.Apply(a);
         var ex = Assert.Throws<InvalidOperationException>(() => op.Apply(a));
         Assert.Contains("Cube", ex.Message);
         Assert.Contains("once", ex.Message);
-        Assert.Equal(before, Tape.Current.Count);
+        first.Sum().Backward(); // the first application is intact
+        Assert.Equal(3.0, a.Grad!.Item(), 14);
     }
 
     private static T OnAnotherThread<T>(Func<T> f)
@@ -238,41 +235,29 @@ public class EngineRegressionTests
     }
 
     [Fact]
-    public void AGraphFromAnotherThreadsTapeIsRejectedClearly()
+    public void AGraphBuiltOnAnotherThreadBackpropagatesHere()
     {
         var a = Tensor.FromArray([1.0, 2.0]).RequiresGrad();
         var foreign = OnAnotherThread(() => a.Tanh().Sum());
-        var ex = Assert.Throws<InvalidOperationException>(() => foreign.Backward());
-        Assert.Contains("another thread", ex.Message);
-        Assert.Null(a.Grad);
+        foreign.Backward();
+        Assert.Equal(1 - Math.Pow(Math.Tanh(2.0), 2), a.Grad![1], 14);
 
         var foreignMid = OnAnotherThread(() => a * 3.0);
         var b = Tensor.FromArray([1.0, 1.0]).RequiresGrad();
-        b.Grad = Tensor.FromArray([7.0, 7.0]);
-        var mixed = (foreignMid * b).Sum();
-        ex = Assert.Throws<InvalidOperationException>(() => mixed.Backward());
-        Assert.Contains("another thread", ex.Message);
-        Assert.Null(a.Grad);
-        Assert.Equal([7.0, 7.0], b.Grad!.ToArray()); // nothing changed, not even the gradient that was ready
+        (foreignMid * b).Sum().Backward(); // part of the graph from another thread, part from this one
+        Assert.Equal([3.0, 6.0], b.Grad!.ToArray());
+        Assert.Equal(3.0 + 1 - Math.Pow(Math.Tanh(2.0), 2), a.Grad![1], 14);
     }
 
     [Fact]
-    public void IndependentGraphsOnOneThreadBackpropagateInCreationOrder()
+    public void IndependentGraphsBackpropagateInAnyOrder()
     {
         var a = Tensor.FromArray([1.0, 2.0]).RequiresGrad();
         var first = a.Square().Sum();
         var second = (a * 3.0).Sum();
-        first.Backward();
         second.Backward();
+        first.Backward();
         Assert.Equal([2.0 + 3, 4.0 + 3], a.Grad!.ToArray());
-
-        // The other way round the later Backward has freed the earlier graph too; the message says so and what to do.
-        var early = a.Square().Sum();
-        var late = (a * 3.0).Sum();
-        late.Backward();
-        var ex = Assert.Throws<InvalidOperationException>(() => early.Backward());
-        Assert.Contains("retainGraph", ex.Message);
-        Assert.Contains("in the order they were computed", ex.Message);
     }
 
     /// <summary>An op that delivers its first input's gradient, then fails (as a buggy user op might).</summary>
@@ -320,7 +305,6 @@ public class EngineRegressionTests
         Assert.Null(c.Grad);
 
         // 3. A graph that runs into a part freed by an earlier backward.
-        Tape.Current.Clear();
         var h = a * b;
         h.Sum().Backward();
         (ga, gb) = (Snapshot(a), Snapshot(b));

@@ -32,11 +32,15 @@ public class FusedOpTests
     });
 
     [Property(MaxTest = 40)]
-    public Property AddMatMulWithAPretransposedWeightHasTheSameGradients() => ForAllSizes(s =>
+    public Property AWeightUsedByManyProductsInOnePassHasTheRightGradients() => ForAllSizes(s =>
     {
+        // From its second use in a pass on, the engine multiplies by a cached transpose of the weight (the recurrent
+        // Wh of every step): the left operands' gradients and the weight's must still be exact.
         var rng = new Rng(s.Seed);
-        var (c, a, b) = (rng.Normal<double>([s.N, s.H]), rng.Normal<double>([s.N, s.K]), rng.Normal<double>([s.K, s.H]));
-        GradCheck.Run(v => Ops.AddMatMul(v[0], v[1], v[2], v[2].Data.Transpose()), [c, a, b], seed: s.Seed).AssertScaledErrorBelow(1e-7);
+        var (c, a1, a2, a3, b) = (rng.Normal<double>([s.N, s.H]), rng.Normal<double>([s.N, s.K]), rng.Normal<double>([s.N, s.K]),
+            rng.Normal<double>([s.N, s.K]), rng.Normal<double>([s.K, s.H]));
+        GradCheck.Run(v => Ops.AddMatMul(Ops.AddMatMul(Ops.AddMatMul(v[0], v[1], v[4]), v[2], v[4]), v[3], v[4]).Square(), [c, a1, a2, a3, b], seed: s.Seed)
+            .AssertScaledErrorBelow(1e-7);
         return true;
     });
 
@@ -94,7 +98,6 @@ public class FusedOpTests
         Assert.Contains("LstmCellOutput", Assert.Throws<ArgumentException>(() => Ops.LstmCellOutput(a, Tensor.Zeros<double>(3, 2).AsVariable())).Message);
         Assert.Contains("AddMatMul", Assert.Throws<ArgumentException>(() => Ops.AddMatMul(Tensor.Zeros<double>(3).AsVariable(), Tensor.Zeros<double>(2, 4).AsVariable(), Tensor.Zeros<double>(4, 5).AsVariable())).Message);
         Assert.Contains("AddMatMul", Assert.Throws<ArgumentException>(() => Ops.AddMatMul(Tensor.Zeros<double>(5).AsVariable(), Tensor.Zeros<double>(2, 4).AsVariable(), Tensor.Zeros<double>(3, 5).AsVariable())).Message);
-        Assert.Contains("(5, 4)", Assert.Throws<ArgumentException>(() => Ops.AddMatMul(Tensor.Zeros<double>(5).AsVariable(), Tensor.Zeros<double>(2, 4).AsVariable(), Tensor.Zeros<double>(4, 5).AsVariable(), Tensor.Zeros<double>(4, 5))).Message);
     }
 
     [Fact]
