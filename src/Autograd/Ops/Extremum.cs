@@ -68,6 +68,7 @@ public sealed class Minimum<T>() : BinaryFunction<T>(MinimumRule<T>.Instance) wh
 /// The largest (or smallest) element of the whole tensor, rank 0 (<c>torch.max(x)</c>). The gradient is spread evenly
 /// over the elements equal to the result (PyTorch's rule), so k tied elements get g/k each.
 /// </summary>
+/// <param name="max">True for the maximum, false for the minimum.</param>
 public sealed class ExtremumAll<T>(bool max) : Function<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private Tensor<T> _x = null!;
@@ -105,6 +106,9 @@ public sealed class ExtremumAll<T>(bool max) : Function<T> where T : unmanaged, 
 /// <see cref="Indices"/> after <see cref="Function{T}.Apply"/>. On ties the first position is returned and the whole
 /// gradient goes to it.
 /// </summary>
+/// <param name="axis">The axis to reduce (negative counts from the end).</param>
+/// <param name="keepDim">Whether the reduced axis stays, with length 1.</param>
+/// <param name="max">True for the maximum, false for the minimum.</param>
 public sealed class ExtremumAlong<T>(int axis, bool keepDim, bool max) : Function<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private int _axis;
