@@ -26,7 +26,8 @@ public sealed record PArg(int[] Lead, int Width);
 /// A random pointwise program over the primitive set: a DAG (values may be used many times), last-axis narrows and
 /// concats, broadcast bias rows, constants, 1-4 outputs. The ops whose domain is restricted are generated so that
 /// every value stays in it, whatever the inputs: log, sqrt and pow act on x² + c (c ≥ 0.25), a divisor is b² + c, relu
-/// acts only on an argument (whose values are kept ≥ 0.25 away from its kink), and exp only on a value bounded by 3.
+/// acts only on an argument (whose values are kept ≥ 0.25 away from its kink), and exp, sin and cos only on a value
+/// bounded by 3 (cos(u) of a u up to 100 turns so fast that central differences with h = 1e-5 miss by 1e-6).
 /// Every value's magnitude bound stays below 100, so central differences stay accurate. The other kinked ops (abs and
 /// leaky_relu at 0, clamp at its bounds, maximum/minimum where the operands tie) act on any value: <see cref="Inputs"/>
 /// draws again when a value lands within <see cref="KinkGap"/> of a kink without sitting exactly on it (an exact hit
@@ -180,7 +181,7 @@ public sealed record PointwiseProgram(int[] Rows, PArg[] Args, PInstr[] Body, in
                     };
                     break;
                 case POp.Abs or POp.Gelu or POp.GeluTanh: bound = b; break; // |gelu(x)| ≤ |x|
-                case POp.Sin or POp.Cos: bound = 1; break;
+                case POp.Sin or POp.Cos: if (b > 3) return null; bound = 1; break; // faster oscillation defeats central differences
                 case POp.LeakyRelu: if (!(s.C is > 0 and <= 1)) return null; bound = b; break;
                 case POp.Clamp:
                     if (double.IsNaN(s.C) || double.IsNaN(s.P) || !(s.C <= s.P) || (double.IsInfinity(s.C) && double.IsInfinity(s.P))) return null;
