@@ -22,6 +22,8 @@ namespace MiniTorch.Autograd;
 public abstract class Function<T> : Node<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <summary>Creates the op (apply it once with <see cref="Apply"/>).</summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("ApiDesign", "RS0022", Justification =
+        "By design: Function is the public way to write an op; Node's protected members (SaveForBackward, ...) are its API.")]
     protected Function() { }
 
     internal sealed override int OutputCount => 1;
@@ -67,6 +69,8 @@ public abstract class MultiOutputFunction<T> : Node<T> where T : unmanaged, IFlo
     private int _outputs = -1;
 
     /// <summary>Creates the op (apply it once with <see cref="Apply"/>).</summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("ApiDesign", "RS0022", Justification =
+        "By design: MultiOutputFunction is the public way to write an op; Node's protected members (SaveForBackward, ...) are its API.")]
     protected MultiOutputFunction() { }
 
     internal sealed override int OutputCount => _outputs;

@@ -16,6 +16,11 @@ public static class Ops
     /// <exception cref="ArgumentException">The shapes cannot be multiplied.</exception>
     public static Variable<T> MatMul<T>(this Variable<T> a, Variable<T> b) where T : unmanaged, IFloatingPointIeee754<T> => new MatMul<T>().Apply(a, b);
     /// <summary>c + a·b in one op (torch.addmm; c broadcasts to the product's shape; see <see cref="AddMatMul{T}"/>).</summary>
+    /// <param name="c">The addend; broadcasts to the product's shape (a bias row, or a matrix).</param>
+    /// <param name="a">The left factor, (…, M, K).</param>
+    /// <param name="b">The right factor, (K, N) or (…, K, N).</param>
+    /// <returns>c + a·b, (…, M, N), recorded for backward.</returns>
+    /// <exception cref="ArgumentException">The shapes cannot be multiplied, or c does not broadcast to the product.</exception>
     public static Variable<T> AddMatMul<T>(Variable<T> c, Variable<T> a, Variable<T> b)
         where T : unmanaged, IFloatingPointIeee754<T> => new AddMatMul<T>().Apply(c, a, b);
     /// <summary>e^x.</summary>
@@ -81,7 +86,7 @@ public static class Ops
     }
     /// <summary>
     /// <c>F.gelu(x, approximate)</c>: x·Φ(x) with the normal CDF Φ (exact, PyTorch's default) or its tanh approximation
-    /// (see <see cref="Gelu{T}"/>).
+    /// (see <see cref="GeluRule{T}"/>).
     /// </summary>
     /// <param name="x">The input.</param>
     /// <param name="approximate">None (exact, erf) or Tanh.</param>

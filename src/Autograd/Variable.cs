@@ -155,6 +155,8 @@ public sealed partial class Variable<T>
     /// <exception cref="ArgumentException">The shapes cannot be broadcast together.</exception>
     public static Variable<T> operator /(Variable<T> a, Variable<T> b) => new Div<T>().Apply(a, b);
     /// <summary>Negation.</summary>
+    /// <param name="a">The operand.</param>
+    /// <returns>−a, recorded for backward.</returns>
     public static Variable<T> operator -(Variable<T> a) => new Neg<T>().Apply(a);
     /// <summary>Multiplies by a constant.</summary>
     /// <param name="a">The variable.</param>
@@ -187,6 +189,9 @@ public sealed partial class Variable<T>
     /// <returns>A new variable of the shape of <paramref name="a"/>, recorded for backward.</returns>
     public static Variable<T> operator -(Variable<T> a, T s) => new AddScalar<T>(-s).Apply(a);
     /// <summary>A constant minus a variable.</summary>
+    /// <param name="s">The constant.</param>
+    /// <param name="a">The variable.</param>
+    /// <returns>s − a, of the shape of <paramref name="a"/>, recorded for backward.</returns>
     public static Variable<T> operator -(T s, Variable<T> a) => new AddScalar<T>(s).Apply(new Neg<T>().Apply(a));
 }
 

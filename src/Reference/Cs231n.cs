@@ -18,6 +18,8 @@ public static partial class Cs231n
     /// The numerically stable logistic sigmoid of CS231n's <c>rnn_layers.py</c>: 1 / (1 + e^-x) for x ≥ 0 and
     /// e^x / (1 + e^x) for x &lt; 0, so the exponential never overflows.
     /// </summary>
+    /// <param name="x">The input.</param>
+    /// <returns>σ(x) elementwise, a new tensor of x's shape.</returns>
     public static Tensor<T> Sigmoid<T>(Tensor<T> x) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var y = new Tensor<T>(x.ShapeArray);

@@ -108,6 +108,7 @@ public static partial class Cs231n
     /// <param name="dnextH">Gradient of the next hidden state, (N, H).</param>
     /// <param name="dnextC">Gradient of the next cell state, (N, H).</param>
     /// <param name="cache">The cache from <see cref="LstmStepForward{T}"/>.</param>
+    /// <returns>dx, dprev_h, dprev_c, dWx, dWh and db.</returns>
     /// <exception cref="ArgumentException">An upstream gradient does not have the shape of its output.</exception>
     public static LstmStepGrads<T> LstmStepBackward<T>(Tensor<T> dnextH, Tensor<T> dnextC, LstmStepCache<T> cache)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -170,6 +171,7 @@ public static partial class Cs231n
     /// </summary>
     /// <param name="dh">Upstream gradients of the hidden states, (N, T, H).</param>
     /// <param name="cache">The cache from <see cref="LstmForward{T}"/>.</param>
+    /// <returns>dx, dh0, dWx, dWh and db.</returns>
     /// <exception cref="ArgumentException"><paramref name="dh"/> does not have h's shape.</exception>
     public static LstmGrads<T> LstmBackward<T>(Tensor<T> dh, LstmCache<T> cache) where T : unmanaged, IFloatingPointIeee754<T>
     {

@@ -79,6 +79,7 @@ public static partial class Cs231n
     /// </summary>
     /// <param name="dnextH">Gradient of the loss with respect to the next hidden state, (N, H).</param>
     /// <param name="cache">The cache from <see cref="RnnStepForward{T}"/>.</param>
+    /// <returns>dx, dprev_h, dWx, dWh and db.</returns>
     /// <exception cref="ArgumentException"><paramref name="dnextH"/> does not have next_h's shape.</exception>
     public static RnnStepGrads<T> RnnStepBackward<T>(Tensor<T> dnextH, RnnStepCache<T> cache) where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -130,6 +131,7 @@ public static partial class Cs231n
     /// time step, not the gradients passed between time steps (those are computed here).
     /// </param>
     /// <param name="cache">The cache from <see cref="RnnForward{T}"/>.</param>
+    /// <returns>dx, dh0, dWx, dWh and db.</returns>
     /// <exception cref="ArgumentException"><paramref name="dh"/> does not have h's shape.</exception>
     public static RnnGrads<T> RnnBackward<T>(Tensor<T> dh, RnnCache<T> cache) where T : unmanaged, IFloatingPointIeee754<T>
     {

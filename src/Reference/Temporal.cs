@@ -48,6 +48,7 @@ public static partial class Cs231n
     /// </summary>
     /// <param name="dout">Upstream gradients, (N, T, M).</param>
     /// <param name="cache">The cache from <see cref="TemporalAffineForward{T}"/>.</param>
+    /// <returns>dx, dw and db.</returns>
     /// <exception cref="ArgumentException"><paramref name="dout"/> does not have out's shape.</exception>
     public static TemporalAffineGrads<T> TemporalAffineBackward<T>(Tensor<T> dout, TemporalAffineCache<T> cache)
         where T : unmanaged, IFloatingPointIeee754<T>

@@ -49,6 +49,7 @@ public static partial class Cs231n
     /// </summary>
     /// <param name="dout">Upstream gradients, (N, T, D).</param>
     /// <param name="cache">The cache from <see cref="WordEmbeddingForward{T}"/>.</param>
+    /// <returns>dW, the gradient of the embedding matrix (V, D).</returns>
     /// <exception cref="ArgumentException"><paramref name="dout"/> does not have out's shape.</exception>
     public static WordEmbeddingGrads<T> WordEmbeddingBackward<T>(Tensor<T> dout, WordEmbeddingCache<T> cache)
         where T : unmanaged, IFloatingPointIeee754<T>

@@ -53,15 +53,6 @@ internal readonly struct MinKernel<T> : IBinaryKernel<T> where T : INumber<T>
     public static void Apply(T x, ReadOnlySpan<T> y, Span<T> d) => TP.Min(y, x, d);
 }
 
-/// <summary>a's share of the gradient of max(a, b): 1 where a &gt; b, ½ on ties, 0 where a &lt; b (PyTorch's rule).</summary>
-internal readonly struct MaxShareKernel<T> : IBinaryKernel<T> where T : INumber<T>
-{
-    private static T Share(T x, T y) => x > y ? T.One : x == y ? T.One / (T.One + T.One) : T.Zero;
-    public static void Apply(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> d) { for (int i = 0; i < d.Length; i++) d[i] = Share(x[i], y[i]); }
-    public static void Apply(ReadOnlySpan<T> x, T y, Span<T> d) { for (int i = 0; i < d.Length; i++) d[i] = Share(x[i], y); }
-    public static void Apply(T x, ReadOnlySpan<T> y, Span<T> d) { for (int i = 0; i < d.Length; i++) d[i] = Share(x, y[i]); }
-}
-
 internal readonly struct GreaterKernel<T> : IBinaryKernel<T> where T : INumber<T>
 {
     public static void Apply(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> d) { for (int i = 0; i < d.Length; i++) d[i] = x[i] > y[i] ? T.One : T.Zero; }
@@ -219,9 +210,6 @@ public static partial class Tensor
     /// <returns>A new tensor of the broadcast shape.</returns>
     /// <exception cref="ArgumentException">The shapes do not broadcast.</exception>
     public static Tensor<T> Minimum<T>(Tensor<T> a, Tensor<T> b) where T : unmanaged, INumber<T> => Broadcast<T, MinKernel<T>>(a, b, "Minimum");
-
-    /// <summary>1 where a &gt; b, ½ where a = b, else 0 (broadcasting): a's share of the gradient of max(a, b).</summary>
-    internal static Tensor<T> MaxShare<T>(Tensor<T> a, Tensor<T> b, string op) where T : unmanaged, INumber<T> => Broadcast<T, MaxShareKernel<T>>(a, b, op);
 
     /// <summary>1 where a &gt; b, else 0 (broadcasting).</summary>
     /// <param name="a">The left operand.</param>

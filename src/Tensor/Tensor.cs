@@ -35,6 +35,7 @@ public sealed partial class Tensor<T> where T : unmanaged, INumber<T>
     }
 
     /// <summary>A new zero-filled tensor of the given shape.</summary>
+    /// <param name="shape">The sizes of the axes (none: a scalar).</param>
     /// <exception cref="ArgumentException">A size is negative or the element count overflows.</exception>
     public Tensor(params int[] shape) : this(new T[Shapes.Numel(shape, "Tensor")], 0, (int[])shape.Clone()) { }
 
@@ -79,6 +80,7 @@ public sealed partial class Tensor<T> where T : unmanaged, INumber<T>
     }
 
     /// <summary>Element at a full index (checked).</summary>
+    /// <param name="index">One index per axis.</param>
     /// <returns>The element at that position.</returns>
     /// <exception cref="ArgumentException">The number of indices is not <see cref="Rank"/>.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An index is outside its axis.</exception>
@@ -157,6 +159,7 @@ public sealed partial class Tensor<T> where T : unmanaged, INumber<T>
     public bool SameShape(Tensor<T> other) => _shape.AsSpan().SequenceEqual(other._shape);
 
     /// <summary>True when <paramref name="shape"/> equals this tensor's shape.</summary>
+    /// <param name="shape">The sizes to compare with.</param>
     /// <returns>Whether this tensor has exactly these sizes.</returns>
     public bool HasShape(ReadOnlySpan<int> shape) => _shape.AsSpan().SequenceEqual(shape);
 

@@ -11,6 +11,7 @@ public sealed record BroadcastShapes(int[] A, int[] B)
     public int[] Result => Shapes.Broadcast(A, B, "BroadcastShapes");
 
     /// <summary>For example <c>(2, 1, 3) with (4, 1)</c>.</summary>
+    /// <returns>Both shapes as text.</returns>
     public override string ToString() => $"{Shapes.Str(A)} with {Shapes.Str(B)}";
 }
 
@@ -23,6 +24,7 @@ public sealed record TensorPair(Tensor<double> A, Tensor<double> B)
     public Tensor<double>[] Both => [A, B];
 
     /// <summary>Both tensors with their values, one per line.</summary>
+    /// <returns>Both tensors as text.</returns>
     public override string ToString() => $"A = {A}\nB = {B}";
 }
 
@@ -33,6 +35,7 @@ public sealed record TensorPair(Tensor<double> A, Tensor<double> B)
 public sealed record MatMulSizes(int M, int K, int N)
 {
     /// <summary>For example <c>(3, 5)·(5, 2)</c>.</summary>
+    /// <returns>The sizes as text.</returns>
     public override string ToString() => $"({M}, {K})·({K}, {N})";
 }
 

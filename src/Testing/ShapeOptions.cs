@@ -39,12 +39,20 @@ public sealed record ShapeOptions
     public int MaxSize { get; }
 
     /// <summary>These options with another rank range.</summary>
+    /// <param name="min">The smallest rank.</param>
+    /// <param name="max">The largest rank.</param>
+    /// <returns>These options with other ranks.</returns>
     public ShapeOptions WithRanks(int min, int max) => new(min, max, MinSize, MaxSize);
 
     /// <summary>These options with another size range.</summary>
+    /// <param name="min">The smallest axis size.</param>
+    /// <param name="max">The largest axis size.</param>
+    /// <returns>These options with other sizes.</returns>
     public ShapeOptions WithSizes(int min, int max) => new(MinRank, MaxRank, min, max);
 
     /// <summary>True when <paramref name="shape"/> lies within these ranges.</summary>
+    /// <param name="shape">The shape.</param>
+    /// <returns>Whether its rank and sizes are within these options.</returns>
     public bool Allows(ReadOnlySpan<int> shape)
     {
         if (shape.Length < MinRank || shape.Length > MaxRank) return false;
@@ -53,5 +61,6 @@ public sealed record ShapeOptions
     }
 
     /// <summary>For example <c>rank 1..4, sizes 1..5</c>.</summary>
+    /// <returns>The ranges as text.</returns>
     public override string ToString() => $"rank {MinRank}..{MaxRank}, sizes {MinSize}..{MaxSize}";
 }

@@ -29,6 +29,8 @@ public static class TensorGen
         Gen.Choose(0, int.MaxValue).Zip(Gen.Choose(0, int.MaxValue), (hi, lo) => ((ulong)hi << 31) ^ (ulong)lo);
 
     /// <summary>Shapes within <paramref name="options"/> (default rank 1-4, sizes 1-5), every rank and size equally likely.</summary>
+    /// <param name="options">The allowed ranks and sizes (null: the default).</param>
+    /// <returns>The generator.</returns>
     public static Gen<int[]> Shape(ShapeOptions? options = null)
     {
         var o = options ?? ShapeOptions.Default;
@@ -39,6 +41,8 @@ public static class TensorGen
     /// Pairs of shapes that broadcast together: one result shape within <paramref name="options"/>, then each operand
     /// takes a suffix of it (so ranks may differ) with some axes set to 1; at least one operand has the full rank.
     /// </summary>
+    /// <param name="options">The allowed ranks and sizes (null: the default).</param>
+    /// <returns>The generator.</returns>
     public static Gen<BroadcastShapes> BroadcastShapes(ShapeOptions? options = null)
     {
         var o = options ?? ShapeOptions.Default;
@@ -62,6 +66,9 @@ public static class TensorGen
     }
 
     /// <summary>Tensors of a fixed <paramref name="shape"/> with values in <paramref name="values"/> (default <see cref="ValueDomain.Default"/>).</summary>
+    /// <param name="shape">The tensors' shape.</param>
+    /// <param name="values">The value domain (null: <see cref="ValueDomain.Default"/>).</param>
+    /// <returns>The generator.</returns>
     public static Gen<Tensor<double>> Tensor(int[] shape, ValueDomain? values = null)
     {
         var domain = values ?? ValueDomain.Default;
@@ -71,10 +78,17 @@ public static class TensorGen
     }
 
     /// <summary>Tensors of a random shape within <paramref name="options"/>, values in <paramref name="values"/>.</summary>
+    /// <param name="options">The allowed ranks and sizes (null: the default).</param>
+    /// <param name="values">The value domain (null: <see cref="ValueDomain.Default"/>).</param>
+    /// <returns>The generator.</returns>
     public static Gen<Tensor<double>> Tensor(ShapeOptions? options = null, ValueDomain? values = null) =>
         Shape(options).SelectMany(shape => Tensor(shape, values));
 
     /// <summary>Broadcast-compatible tensor pairs (see <see cref="BroadcastShapes(ShapeOptions?)"/>), values of A in <paramref name="a"/>, of B in <paramref name="b"/>.</summary>
+    /// <param name="options">The allowed ranks and sizes (null: the default).</param>
+    /// <param name="a">The domain of A's values (null: the default).</param>
+    /// <param name="b">The domain of B's values (null: the default).</param>
+    /// <returns>The generator.</returns>
     public static Gen<TensorPair> BroadcastPair(ShapeOptions? options = null, ValueDomain? a = null, ValueDomain? b = null) =>
         BroadcastShapes(options).SelectMany(p => Seed.Select(seed =>
         {
@@ -86,6 +100,10 @@ public static class TensorGen
     /// Index tensors of a fixed <paramref name="shape"/> with values in [0, <paramref name="n"/>). With
     /// <paramref name="duplicates"/> some index always occurs at least twice (the shape must hold 2 or more elements).
     /// </summary>
+    /// <param name="n">The number of positions indexed (values in [0, n)).</param>
+    /// <param name="shape">The index tensors' shape.</param>
+    /// <param name="duplicates">Whether a position may occur more than once.</param>
+    /// <returns>The generator.</returns>
     public static Gen<Tensor<int>> Indices(int n, int[] shape, bool duplicates = false)
     {
         var s = (int[])shape.Clone();
@@ -97,6 +115,10 @@ public static class TensorGen
     }
 
     /// <summary>Index tensors with values in [0, <paramref name="n"/>) of a random shape within <paramref name="options"/> (default <see cref="IndexShapes"/>).</summary>
+    /// <param name="n">The number of positions indexed (values in [0, n)).</param>
+    /// <param name="options">The allowed ranks and sizes (null: <see cref="IndexShapes"/>).</param>
+    /// <param name="duplicates">Whether a position may occur more than once.</param>
+    /// <returns>The generator.</returns>
     public static Gen<Tensor<int>> Indices(int n, ShapeOptions? options = null, bool duplicates = false)
     {
         var o = options ?? IndexShapes;
@@ -126,6 +148,9 @@ public static class TensorGen
     }
 
     /// <summary>Matrix-product sizes with M, K and N each uniform in [<paramref name="min"/>, <paramref name="max"/>] (default 1-17).</summary>
+    /// <param name="min">The smallest size.</param>
+    /// <param name="max">The largest size.</param>
+    /// <returns>The generator.</returns>
     public static Gen<MatMulSizes> MatMul(int min = 1, int max = 17)
     {
         if (min < 1 || max < min) throw new ArgumentOutOfRangeException(nameof(max), $"TensorGen.MatMul: size range [{min}, {max}] must satisfy 1 <= min <= max.");

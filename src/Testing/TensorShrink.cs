@@ -31,10 +31,17 @@ public static class TensorShrink
     }
 
     /// <summary>Smaller shapes within <paramref name="options"/> (default <see cref="ShapeOptions.Default"/>).</summary>
+    /// <param name="shape">The shape to shrink.</param>
+    /// <param name="options">The allowed ranks and sizes (null: the default).</param>
+    /// <returns>The smaller shapes, most promising first.</returns>
     public static IEnumerable<int[]> Shape(int[] shape, ShapeOptions? options = null) =>
         Edits(shape, options ?? ShapeOptions.Default).Select(e => e.Apply(shape));
 
     /// <summary>Smaller shapes first (the values of the kept slice), then simpler values in <paramref name="values"/>.</summary>
+    /// <param name="x">The tensor to shrink.</param>
+    /// <param name="options">The allowed ranks and sizes (null: the default).</param>
+    /// <param name="values">The value domain (null: <see cref="ValueDomain.Default"/>).</param>
+    /// <returns>The simpler tensors.</returns>
     public static IEnumerable<Tensor<double>> Tensor(Tensor<double> x, ShapeOptions? options = null, ValueDomain? values = null) =>
         Edits(x.ShapeArray, options ?? ShapeOptions.Default).Select(e => e.Apply(x)).Concat(Values(x, values));
 
@@ -42,6 +49,9 @@ public static class TensorShrink
     /// Same shape, simpler values: first every value at once (each to its simplest candidate, then each rounded to an
     /// integer, then to one decimal, where that is simpler and inside the domain), then one element at a time.
     /// </summary>
+    /// <param name="x">The tensor to shrink.</param>
+    /// <param name="values">The value domain (null: <see cref="ValueDomain.Default"/>).</param>
+    /// <returns>Tensors of x's shape with simpler values.</returns>
     public static IEnumerable<Tensor<double>> Values(Tensor<double> x, ValueDomain? values = null)
     {
         var domain = values ?? ValueDomain.Default;
@@ -98,11 +108,19 @@ public static class TensorShrink
     }
 
     /// <summary>Smaller shape pairs that still broadcast together.</summary>
+    /// <param name="shapes">The pair to shrink.</param>
+    /// <param name="options">The allowed ranks and sizes (null: the default).</param>
+    /// <returns>The smaller pairs.</returns>
     public static IEnumerable<BroadcastShapes> Broadcast(BroadcastShapes shapes, ShapeOptions? options = null) =>
         PairEdits(shapes.A, shapes.B, options ?? ShapeOptions.Default)
             .Select(e => new BroadcastShapes(e.a?.Apply(shapes.A) ?? shapes.A, e.b?.Apply(shapes.B) ?? shapes.B));
 
     /// <summary>Smaller pairs that still broadcast together, then simpler values of A, then of B.</summary>
+    /// <param name="pair">The pair to shrink.</param>
+    /// <param name="options">The allowed ranks and sizes (null: the default).</param>
+    /// <param name="a">The domain of A's values (null: the default).</param>
+    /// <param name="b">The domain of B's values (null: the default).</param>
+    /// <returns>The simpler pairs.</returns>
     public static IEnumerable<TensorPair> Pair(TensorPair pair, ShapeOptions? options = null, ValueDomain? a = null, ValueDomain? b = null) =>
         PairEdits(pair.A.ShapeArray, pair.B.ShapeArray, options ?? ShapeOptions.Default)
             .Select(e => new TensorPair(e.a?.Apply(pair.A) ?? pair.A, e.b?.Apply(pair.B) ?? pair.B))
@@ -113,6 +131,10 @@ public static class TensorShrink
     /// Smaller index tensors (within <paramref name="options"/>, default rank 1-2), then smaller index values; with
     /// <paramref name="duplicates"/> only candidates that still repeat some index.
     /// </summary>
+    /// <param name="indices">The index tensor to shrink.</param>
+    /// <param name="options">The allowed ranks and sizes (null: <see cref="TensorGen.IndexShapes"/>).</param>
+    /// <param name="duplicates">Whether a position may occur more than once.</param>
+    /// <returns>The simpler index tensors.</returns>
     public static IEnumerable<Tensor<int>> Indices(Tensor<int> indices, ShapeOptions? options = null, bool duplicates = false)
     {
         var smaller = Edits(indices.ShapeArray, options ?? TensorGen.IndexShapes).Select(e => e.Apply(indices));
@@ -132,9 +154,14 @@ public static class TensorShrink
     }
 
     /// <summary>True when some index occurs more than once in <paramref name="t"/>.</summary>
+    /// <param name="t">The index tensor.</param>
+    /// <returns>Whether an index repeats.</returns>
     public static bool HasDuplicate(Tensor<int> t) => t.AsSpan().ToArray().Distinct().Count() < t.Length;
 
     /// <summary>Smaller sizes (towards <paramref name="min"/>), one dimension at a time.</summary>
+    /// <param name="sizes">The sizes to shrink.</param>
+    /// <param name="min">The smallest size allowed.</param>
+    /// <returns>The smaller sizes.</returns>
     public static IEnumerable<MatMulSizes> MatMul(MatMulSizes sizes, int min = 1) =>
         SmallerSizes(sizes.M, min).Select(m => sizes with { M = m })
             .Concat(SmallerSizes(sizes.K, min).Select(k => sizes with { K = k }))

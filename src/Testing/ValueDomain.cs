@@ -73,9 +73,13 @@ public sealed class ValueDomain
     public double MinAbs { get; }
 
     /// <summary>True when <paramref name="x"/> is finite and belongs to this domain.</summary>
+    /// <param name="x">The value.</param>
+    /// <returns>Whether the domain holds it.</returns>
     public bool Contains(double x) => double.IsFinite(x) && x >= Low && x <= High && Math.Abs(x) >= MinAbs;
 
     /// <summary>One value drawn from <paramref name="rng"/>.</summary>
+    /// <param name="rng">The random source.</param>
+    /// <returns>The value.</returns>
     public double Sample(Rng rng)
     {
         while (true)
@@ -86,6 +90,9 @@ public sealed class ValueDomain
     }
 
     /// <summary>A tensor of <paramref name="shape"/> filled with values drawn from <paramref name="rng"/>.</summary>
+    /// <param name="shape">The tensor's shape.</param>
+    /// <param name="rng">The random source.</param>
+    /// <returns>The new tensor.</returns>
     public Tensor<double> Fill(int[] shape, Rng rng)
     {
         var t = new Tensor<double>(shape);
@@ -98,6 +105,8 @@ public sealed class ValueDomain
     /// Simpler values than <paramref name="x"/> inside the domain, simplest first: 0, ±MinAbs, ±1, x rounded to an
     /// integer and to one decimal, half of x and x one step closer to 0 (integers). "Simpler" means fewer decimals, then a smaller magnitude, so shrinking terminates.
     /// </summary>
+    /// <param name="x">The value to shrink.</param>
+    /// <returns>Simpler values inside the domain, simplest first.</returns>
     public IEnumerable<double> Simpler(double x)
     {
         double sign = x < 0 ? -1 : 1;
@@ -120,5 +129,6 @@ public sealed class ValueDomain
     private static string Fmt(double v) => v.ToString("G4", CultureInfo.InvariantCulture);
 
     /// <summary>The domain's description, e.g. <c>Positive(0.5 &lt;= x &lt;= 3)</c>.</summary>
+    /// <returns>The domain's name, e.g. <c>Normal(std 1, |x| &lt;= 4)</c>.</returns>
     public override string ToString() => _name;
 }

@@ -1,45 +1,74 @@
 using System.Numerics;
+using TP = System.Numerics.Tensors.TensorPrimitives;
 
 namespace MiniTorch.Autograd.Functions;
 
 // Maxima and minima. Where several elements attain the extremum the derivative is not defined; the rules below are
-// PyTorch's subgradients: binary maximum/minimum split the gradient equally on ties, the all-element reduction spreads
+// PyTorch's subgradients: binary maximum/minimum (pointwise rules, so they fuse) split the gradient equally on ties, the all-element reduction spreads
 // it evenly over the tied elements, and the reduction along an axis gives it to the returned index (the first one).
 
-/// <summary><c>torch.maximum(a, b)</c> with broadcasting; on ties each side gets half the gradient.</summary>
-public sealed class Maximum<T> : Function<T> where T : unmanaged, IFloatingPointIeee754<T>
+/// <summary>
+/// <c>torch.maximum(a, b)</c>: elementwise max with broadcasting. ∂/∂a is 1 where a &gt; b, ½ on ties, 0 where a &lt; b,
+/// and ∂/∂b the complement, so a tie splits the gradient equally (PyTorch's rule).
+/// </summary>
+public sealed class MaximumRule<T> : BinaryRule<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private Tensor<T> _a = null!, _b = null!;
+    /// <summary>The shared instance.</summary>
+    public static readonly MaximumRule<T> Instance = new();
     /// <inheritdoc/>
-    protected override Tensor<T> Forward(Tensor<T>[] x) { SaveForBackward(_a = x[0], _b = x[1]); return Tensor.Maximum(_a, _b); }
+    public override string Name => "Maximum";
     /// <inheritdoc/>
-    protected internal override void Backward(Tensor<T> g, Gradients<T> grads) => ExtremumShares.Split(g, grads, Tensor.MaxShare(_a, _b, "Maximum"));
+    public override string Symbol => "max";
+    /// <inheritdoc/>
+    public override void Forward(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> y) => TP.Max(a, b, y);
+    /// <inheritdoc/>
+    public override void Backward(int operand, ReadOnlySpan<T> a, ReadOnlySpan<T> b, ReadOnlySpan<T> y, ReadOnlySpan<T> g, Span<T> d) =>
+        TieSplit.Apply(operand == 0 ? a : b, operand == 0 ? b : a, g, d);
+    /// <inheritdoc/>
+    public override string Format(string a, string b) => $"maximum({a}, {b})";
 }
 
-/// <summary><c>torch.minimum(a, b)</c> with broadcasting; on ties each side gets half the gradient.</summary>
-public sealed class Minimum<T> : Function<T> where T : unmanaged, IFloatingPointIeee754<T>
+/// <summary>
+/// <c>torch.minimum(a, b)</c>: elementwise min with broadcasting. ∂/∂a is 1 where a &lt; b, ½ on ties, 0 where a &gt; b,
+/// and ∂/∂b the complement (PyTorch's rule).
+/// </summary>
+public sealed class MinimumRule<T> : BinaryRule<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private Tensor<T> _a = null!, _b = null!;
+    /// <summary>The shared instance.</summary>
+    public static readonly MinimumRule<T> Instance = new();
     /// <inheritdoc/>
-    protected override Tensor<T> Forward(Tensor<T>[] x) { SaveForBackward(_a = x[0], _b = x[1]); return Tensor.Minimum(_a, _b); }
+    public override string Name => "Minimum";
     /// <inheritdoc/>
-    protected internal override void Backward(Tensor<T> g, Gradients<T> grads) => ExtremumShares.Split(g, grads, Tensor.MaxShare(_b, _a, "Minimum"));
+    public override string Symbol => "min";
+    /// <inheritdoc/>
+    public override void Forward(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> y) => TP.Min(a, b, y);
+    /// <inheritdoc/>
+    public override void Backward(int operand, ReadOnlySpan<T> a, ReadOnlySpan<T> b, ReadOnlySpan<T> y, ReadOnlySpan<T> g, Span<T> d) =>
+        TieSplit.Apply(operand == 0 ? b : a, operand == 0 ? a : b, g, d);
+    /// <inheritdoc/>
+    public override string Format(string a, string b) => $"minimum({a}, {b})";
 }
 
-internal static class ExtremumShares
+internal static class TieSplit
 {
-    /// <summary>Input 0 gets g·share, input 1 gets g·(1 - share).</summary>
-    internal static void Split<T>(Tensor<T> g, Gradients<T> grads, Tensor<T> share) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>d = g where mine &gt; other, g/2 where equal, 0 where smaller: one operand's share of max(mine, other).</summary>
+    internal static void Apply<T>(ReadOnlySpan<T> mine, ReadOnlySpan<T> other, ReadOnlySpan<T> g, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (grads.Needs(0)) grads.Accumulate(0, g * share);
-        if (grads.Needs(1)) grads.Accumulate(1, g * (T.One - share));
+        T half = T.One / (T.One + T.One);
+        for (int i = 0; i < d.Length; i++) d[i] = mine[i] > other[i] ? g[i] : mine[i] == other[i] ? g[i] * half : T.Zero;
     }
 }
+
+/// <summary>max(a, b) (the eager op of <see cref="MaximumRule{T}"/>).</summary>
+public sealed class Maximum<T>() : BinaryFunction<T>(MaximumRule<T>.Instance) where T : unmanaged, IFloatingPointIeee754<T>;
+/// <summary>min(a, b) (the eager op of <see cref="MinimumRule{T}"/>).</summary>
+public sealed class Minimum<T>() : BinaryFunction<T>(MinimumRule<T>.Instance) where T : unmanaged, IFloatingPointIeee754<T>;
 
 /// <summary>
 /// The largest (or smallest) element of the whole tensor, rank 0 (<c>torch.max(x)</c>). The gradient is spread evenly
 /// over the elements equal to the result (PyTorch's rule), so k tied elements get g/k each.
 /// </summary>
+/// <param name="max">True for the maximum, false for the minimum.</param>
 public sealed class ExtremumAll<T>(bool max) : Function<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private Tensor<T> _x = null!;
@@ -77,6 +106,9 @@ public sealed class ExtremumAll<T>(bool max) : Function<T> where T : unmanaged, 
 /// <see cref="Indices"/> after <see cref="Function{T}.Apply"/>. On ties the first position is returned and the whole
 /// gradient goes to it.
 /// </summary>
+/// <param name="axis">The axis to reduce (negative counts from the end).</param>
+/// <param name="keepDim">Whether the reduced axis stays, with length 1.</param>
+/// <param name="max">True for the maximum, false for the minimum.</param>
 public sealed class ExtremumAlong<T>(int axis, bool keepDim, bool max) : Function<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private int _axis;

@@ -6,6 +6,8 @@ namespace MiniTorch.Autograd.Functions;
 /// <c>torch.gather</c> along an axis by an int index of the input's rank (see <see cref="Tensor.Gather{T}"/>).
 /// Backward scatter-adds the gradient into the input's gradient buffer; positions picked more than once accumulate.
 /// </summary>
+/// <param name="axis">The axis to pick along (negative counts from the end).</param>
+/// <param name="index">The positions along <paramref name="axis"/>, one per output element (the input's rank).</param>
 public sealed class Gather<T>(int axis, Tensor<int> index) : Function<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <inheritdoc/>
@@ -15,6 +17,7 @@ public sealed class Gather<T>(int axis, Tensor<int> index) : Function<T> where T
 }
 
 /// <summary><c>torch.flip</c>: reverses the order along some axes; the backward flips the gradient back the same way.</summary>
+/// <param name="axes">The axes to reverse (negative counts from the end).</param>
 public sealed class Flip<T>(int[] axes) : Function<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <inheritdoc/>
@@ -27,6 +30,7 @@ public sealed class Flip<T>(int[] axes) : Function<T> where T : unmanaged, IFloa
 /// <c>torch.where(condition, a, b)</c> with a constant 0/1 mask and broadcasting over all three. The gradient goes to
 /// <c>a</c> where the mask is 1 and to <c>b</c> where it is 0 (the other side gets exactly 0, even for infinite values).
 /// </summary>
+/// <param name="condition">The 0/1 mask (a constant): 1 picks <c>a</c>, 0 picks <c>b</c>.</param>
 public sealed class Where<T>(Tensor<T> condition) : Function<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <inheritdoc/>

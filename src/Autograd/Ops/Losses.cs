@@ -9,6 +9,8 @@ namespace MiniTorch.Autograd.Functions;
 /// d loss/dx = (1 − y) − L·σ(−x) (σ(x) − y without a positive weight). The targets and the positive weight are
 /// constants (no gradient).
 /// </summary>
+/// <param name="target">The targets y in [0, 1], of the logits' shape (a constant).</param>
+/// <param name="posWeight">The weight p of the positive term, broadcast over the last axis, or null for 1.</param>
 public sealed class BinaryCrossEntropyWithLogits<T>(Tensor<T> target, Tensor<T>? posWeight) : Function<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private Tensor<T> _x = null!, _l = null!;

@@ -11,6 +11,10 @@ namespace MiniTorch.Autograd.Functions;
 /// Backward per row, with d = g ⊙ weight (or g) and rstd = 1/√(σ² + eps):
 /// <c>dx = rstd · (d − mean(d) − x̂ · mean(d ⊙ x̂))</c>; <c>dweight = Σ_rows g ⊙ x̂</c>; <c>dbias = Σ_rows g</c>.
 /// </summary>
+/// <param name="normalizedShape">The trailing axes normalised together (the input's last axes).</param>
+/// <param name="hasWeight">Whether a weight (the normalised shape) is the second input.</param>
+/// <param name="hasBias">Whether a bias (the normalised shape) follows as the next input.</param>
+/// <param name="eps">Added to the variance before the square root.</param>
 public sealed class LayerNorm<T>(int[] normalizedShape, bool hasWeight, bool hasBias, T eps) : Function<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private Tensor<T> _xhat = null!;

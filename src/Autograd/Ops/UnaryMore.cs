@@ -3,85 +3,87 @@ using TP = System.Numerics.Tensors.TensorPrimitives;
 
 namespace MiniTorch.Autograd.Functions;
 
-// More pointwise unary ops, each with its local derivative beside the function (written like Unary.cs; they become
-// pointwise rules, shared with the fusion compiler, when that framework is on main). Where f has a kink, the rule at
-// the kink is PyTorch's and is stated on the class.
-
-/// <summary>A pointwise op whose backward is dx = g ⊙ f'(x), with f' from the saved input.</summary>
-public abstract class PointwiseOfInput<T> : Function<T> where T : unmanaged, IFloatingPointIeee754<T>
-{
-    private Tensor<T> _x = null!;
-    /// <summary>y = f(x) elementwise.</summary>
-    /// <param name="x">The operand.</param>
-    /// <param name="y">Where the result goes (x's length).</param>
-    protected abstract void Value(ReadOnlySpan<T> x, Span<T> y);
-    /// <summary>dx = g ⊙ f'(x) elementwise.</summary>
-    /// <param name="x">The operand.</param>
-    /// <param name="g">The upstream gradient.</param>
-    /// <param name="dx">Where the input's gradient goes.</param>
-    protected abstract void Slope(ReadOnlySpan<T> x, ReadOnlySpan<T> g, Span<T> dx);
-    /// <inheritdoc/>
-    protected override Tensor<T> Forward(Tensor<T>[] inputs)
-    {
-        _x = inputs[0];
-        SaveForBackward(_x);
-        var y = new Tensor<T>(_x.ShapeArray);
-        Value(_x.AsSpan(), y.AsSpan());
-        return y;
-    }
-    /// <inheritdoc/>
-    protected internal override void Backward(Tensor<T> g, Gradients<T> grads)
-    {
-        var dx = new Tensor<T>(_x.ShapeArray);
-        Slope(_x.AsSpan(), g.AsSpan(), dx.AsSpan());
-        grads.Accumulate(0, dx);
-    }
-}
+// More pointwise unary primitives (each a rule: f and g ⊙ f' once, used by the eager op and the fusion compiler).
+// Where f has a kink, the rule at the kink is PyTorch's and is stated on the class.
 
 /// <summary>|x|; dx = g ⊙ sign(x), so 0 at x = 0 (PyTorch's subgradient).</summary>
-public sealed class Abs<T> : PointwiseOfInput<T> where T : unmanaged, IFloatingPointIeee754<T>
+public sealed class AbsRule<T> : UnaryRule<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
+    /// <summary>The shared instance.</summary>
+    public static readonly AbsRule<T> Instance = new();
     /// <inheritdoc/>
-    protected override void Value(ReadOnlySpan<T> x, Span<T> y) => TP.Abs(x, y);
+    public override string Name => "Abs";
     /// <inheritdoc/>
-    protected override void Slope(ReadOnlySpan<T> x, ReadOnlySpan<T> g, Span<T> dx)
+    public override bool IsCheap => true;
+    /// <inheritdoc/>
+    public override void Forward(ReadOnlySpan<T> x, Span<T> y) => TP.Abs(x, y);
+    /// <inheritdoc/>
+    public override void Backward(ReadOnlySpan<T> x, ReadOnlySpan<T> y, ReadOnlySpan<T> g, Span<T> dx)
     {
         for (int i = 0; i < dx.Length; i++) dx[i] = x[i] > T.Zero ? g[i] : x[i] < T.Zero ? -g[i] : T.Zero;
     }
 }
 
 /// <summary>sin x; dx = g ⊙ cos x.</summary>
-public sealed class Sin<T> : PointwiseOfInput<T> where T : unmanaged, IFloatingPointIeee754<T>
+public sealed class SinRule<T> : UnaryRule<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
+    /// <summary>The shared instance.</summary>
+    public static readonly SinRule<T> Instance = new();
     /// <inheritdoc/>
-    protected override void Value(ReadOnlySpan<T> x, Span<T> y) => TP.Sin(x, y);
+    public override string Name => "Sin";
     /// <inheritdoc/>
-    protected override void Slope(ReadOnlySpan<T> x, ReadOnlySpan<T> g, Span<T> dx) { TP.Cos(x, dx); TP.Multiply(dx, g, dx); }
+    public override void Forward(ReadOnlySpan<T> x, Span<T> y) => TP.Sin(x, y);
+    /// <inheritdoc/>
+    public override void Backward(ReadOnlySpan<T> x, ReadOnlySpan<T> y, ReadOnlySpan<T> g, Span<T> dx)
+    {
+        TP.Cos(x, dx);
+        TP.Multiply(dx, g, dx);
+    }
 }
 
 /// <summary>cos x; dx = −g ⊙ sin x.</summary>
-public sealed class Cos<T> : PointwiseOfInput<T> where T : unmanaged, IFloatingPointIeee754<T>
+public sealed class CosRule<T> : UnaryRule<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
+    /// <summary>The shared instance.</summary>
+    public static readonly CosRule<T> Instance = new();
     /// <inheritdoc/>
-    protected override void Value(ReadOnlySpan<T> x, Span<T> y) => TP.Cos(x, y);
+    public override string Name => "Cos";
     /// <inheritdoc/>
-    protected override void Slope(ReadOnlySpan<T> x, ReadOnlySpan<T> g, Span<T> dx) { TP.Sin(x, dx); TP.Multiply(dx, g, dx); TP.Negate(dx, dx); }
+    public override void Forward(ReadOnlySpan<T> x, Span<T> y) => TP.Cos(x, y);
+    /// <inheritdoc/>
+    public override void Backward(ReadOnlySpan<T> x, ReadOnlySpan<T> y, ReadOnlySpan<T> g, Span<T> dx)
+    {
+        TP.Sin(x, dx);
+        TP.Multiply(dx, g, dx);
+        TP.Negate(dx, dx);
+    }
 }
 
-/// <summary>Leaky ReLU: x where x &gt; 0, else s·x; dx = g where x &gt; 0, else s·g, so the slope at x = 0 is s (PyTorch's rule).</summary>
+/// <summary>
+/// Leaky ReLU: x where x &gt; 0, else s·x for the negative slope s; dx = g where x &gt; 0, else s·g, so the slope at
+/// x = 0 is s (PyTorch's rule).
+/// </summary>
 /// <param name="negativeSlope">The slope s for x ≤ 0.</param>
-public sealed class LeakyRelu<T>(T negativeSlope) : PointwiseOfInput<T> where T : unmanaged, IFloatingPointIeee754<T>
+public sealed class LeakyReluRule<T>(T negativeSlope) : UnaryRule<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
+    /// <summary>The slope for x ≤ 0.</summary>
+    public T NegativeSlope => negativeSlope;
     /// <inheritdoc/>
-    protected override void Value(ReadOnlySpan<T> x, Span<T> y)
+    public override string Name => "LeakyRelu";
+    /// <inheritdoc/>
+    public override bool IsCheap => true;
+    /// <inheritdoc/>
+    public override void Forward(ReadOnlySpan<T> x, Span<T> y)
     {
         for (int i = 0; i < y.Length; i++) y[i] = x[i] > T.Zero ? x[i] : negativeSlope * x[i];
     }
     /// <inheritdoc/>
-    protected override void Slope(ReadOnlySpan<T> x, ReadOnlySpan<T> g, Span<T> dx)
+    public override void Backward(ReadOnlySpan<T> x, ReadOnlySpan<T> y, ReadOnlySpan<T> g, Span<T> dx)
     {
         for (int i = 0; i < dx.Length; i++) dx[i] = x[i] > T.Zero ? g[i] : negativeSlope * g[i];
     }
+    /// <inheritdoc/>
+    public override string Format(string x) => $"leaky_relu({x}, {Constant.Text(negativeSlope)})";
 }
 
 /// <summary>
@@ -90,20 +92,31 @@ public sealed class LeakyRelu<T>(T negativeSlope) : PointwiseOfInput<T> where T 
 /// </summary>
 /// <param name="min">The lower bound, or null.</param>
 /// <param name="max">The upper bound, or null.</param>
-public sealed class Clamp<T>(T? min, T? max) : PointwiseOfInput<T> where T : unmanaged, IFloatingPointIeee754<T>
+public sealed class ClampRule<T>(T? min, T? max) : UnaryRule<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
+    /// <summary>The lower bound, or null.</summary>
+    public T? Min => min;
+    /// <summary>The upper bound, or null.</summary>
+    public T? Max => max;
     /// <inheritdoc/>
-    protected override void Value(ReadOnlySpan<T> x, Span<T> y)
+    public override string Name => "Clamp";
+    /// <inheritdoc/>
+    public override bool IsCheap => true;
+    /// <inheritdoc/>
+    public override void Forward(ReadOnlySpan<T> x, Span<T> y)
     {
         if (min is { } lo) TP.Max(x, lo, y); else x.CopyTo(y);
         if (max is { } hi) TP.Min(y, hi, y);
     }
     /// <inheritdoc/>
-    protected override void Slope(ReadOnlySpan<T> x, ReadOnlySpan<T> g, Span<T> dx)
+    public override void Backward(ReadOnlySpan<T> x, ReadOnlySpan<T> y, ReadOnlySpan<T> g, Span<T> dx)
     {
         T lo = min ?? T.NegativeInfinity, hi = max ?? T.PositiveInfinity;
         for (int i = 0; i < dx.Length; i++) dx[i] = x[i] >= lo && x[i] <= hi ? g[i] : T.Zero;
     }
+    /// <inheritdoc/>
+    public override string Format(string x) =>
+        $"clamp({x}, {(min is { } lo ? Constant.Text(lo) : "None")}, {(max is { } hi ? Constant.Text(hi) : "None")})";
 }
 
 /// <summary>Which form of GELU to compute (PyTorch's <c>approximate</c> argument).</summary>
@@ -121,29 +134,33 @@ public enum GeluApproximation
 /// dx = g ⊙ (½(1 + t) + ½x(1 − t²)·√(2/π)(1 + 3·0.044715x²)). Computed in float64 per element.
 /// </summary>
 /// <param name="approximate">Which form.</param>
-public sealed class Gelu<T>(GeluApproximation approximate) : PointwiseOfInput<T> where T : unmanaged, IFloatingPointIeee754<T>
+public sealed class GeluRule<T>(GeluApproximation approximate) : UnaryRule<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private const double C = 0.044715;
     private static readonly double Sqrt2OverPi = Math.Sqrt(2 / Math.PI), InvSqrt2 = 1 / Math.Sqrt(2), InvSqrt2Pi = 1 / Math.Sqrt(2 * Math.PI);
 
+    /// <summary>Which form is computed.</summary>
+    public GeluApproximation Approximate => approximate;
     /// <inheritdoc/>
-    protected override void Value(ReadOnlySpan<T> x, Span<T> y)
+    public override string Name => "Gelu";
+    /// <inheritdoc/>
+    public override void Forward(ReadOnlySpan<T> x, Span<T> y)
     {
-        for (int i = 0; i < y.Length; i++) y[i] = T.CreateChecked(ValueAt(double.CreateChecked(x[i])));
+        for (int i = 0; i < y.Length; i++) y[i] = T.CreateChecked(Value(double.CreateChecked(x[i])));
     }
     /// <inheritdoc/>
-    protected override void Slope(ReadOnlySpan<T> x, ReadOnlySpan<T> g, Span<T> dx)
+    public override void Backward(ReadOnlySpan<T> x, ReadOnlySpan<T> y, ReadOnlySpan<T> g, Span<T> dx)
     {
-        for (int i = 0; i < dx.Length; i++) dx[i] = g[i] * T.CreateChecked(SlopeAt(double.CreateChecked(x[i])));
+        for (int i = 0; i < dx.Length; i++) dx[i] = g[i] * T.CreateChecked(Slope(double.CreateChecked(x[i])));
     }
 
-    private double ValueAt(double x)
+    private double Value(double x)
     {
         if (approximate == GeluApproximation.Tanh) return 0.5 * x * (1 + Math.Tanh(Sqrt2OverPi * (x + C * x * x * x)));
         return 0.5 * x * (1 + Special.Erf(x * InvSqrt2));
     }
 
-    private double SlopeAt(double x)
+    private double Slope(double x)
     {
         if (approximate == GeluApproximation.Tanh)
         {
@@ -152,4 +169,24 @@ public sealed class Gelu<T>(GeluApproximation approximate) : PointwiseOfInput<T>
         }
         return 0.5 * (1 + Special.Erf(x * InvSqrt2)) + x * InvSqrt2Pi * Math.Exp(-0.5 * x * x);
     }
+
+    /// <inheritdoc/>
+    public override string Format(string x) => approximate == GeluApproximation.Tanh ? $"gelu_tanh({x})" : $"gelu({x})";
 }
+
+/// <summary>|x| (the eager op of <see cref="AbsRule{T}"/>).</summary>
+public sealed class Abs<T>() : UnaryFunction<T>(AbsRule<T>.Instance) where T : unmanaged, IFloatingPointIeee754<T>;
+/// <summary>sin x (the eager op of <see cref="SinRule{T}"/>).</summary>
+public sealed class Sin<T>() : UnaryFunction<T>(SinRule<T>.Instance) where T : unmanaged, IFloatingPointIeee754<T>;
+/// <summary>cos x (the eager op of <see cref="CosRule{T}"/>).</summary>
+public sealed class Cos<T>() : UnaryFunction<T>(CosRule<T>.Instance) where T : unmanaged, IFloatingPointIeee754<T>;
+/// <summary>Leaky ReLU (the eager op of <see cref="LeakyReluRule{T}"/>).</summary>
+/// <param name="negativeSlope">The slope for x ≤ 0.</param>
+public sealed class LeakyRelu<T>(T negativeSlope) : UnaryFunction<T>(new LeakyReluRule<T>(negativeSlope)) where T : unmanaged, IFloatingPointIeee754<T>;
+/// <summary>clamp(x, min, max) (the eager op of <see cref="ClampRule{T}"/>).</summary>
+/// <param name="min">The lower bound, or null.</param>
+/// <param name="max">The upper bound, or null.</param>
+public sealed class Clamp<T>(T? min, T? max) : UnaryFunction<T>(new ClampRule<T>(min, max)) where T : unmanaged, IFloatingPointIeee754<T>;
+/// <summary>GELU (the eager op of <see cref="GeluRule{T}"/>).</summary>
+/// <param name="approximate">Which form.</param>
+public sealed class Gelu<T>(GeluApproximation approximate) : UnaryFunction<T>(new GeluRule<T>(approximate)) where T : unmanaged, IFloatingPointIeee754<T>;

@@ -9,6 +9,8 @@ public static class AtomicFile
     /// directory is missing, <paramref name="write"/> throws, the disk is full, the move is refused) the exception
     /// propagates, the temporary file is removed and an existing file at <paramref name="path"/> is untouched.
     /// </summary>
+    /// <param name="path">The file to write (replaced whole, or left as it was).</param>
+    /// <param name="write">Writes the contents to the stream it is given.</param>
     public static void Write(string path, Action<Stream> write)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);

@@ -8,6 +8,10 @@ namespace MiniTorch.Nn.Checkpoint;
 public sealed class CheckpointException : IOException
 {
     /// <summary>Describes <paramref name="problem"/> in the file <paramref name="path"/> (and tensor <paramref name="tensorName"/>).</summary>
+    /// <param name="path">The checkpoint file.</param>
+    /// <param name="tensorName">The tensor at fault, or null when the file as a whole is.</param>
+    /// <param name="problem">What is wrong, as a sentence.</param>
+    /// <param name="innerException">The error that revealed the problem, if any.</param>
     public CheckpointException(string path, string? tensorName, string problem, Exception? innerException = null)
         : base(Compose(path, tensorName, problem), innerException)
     {

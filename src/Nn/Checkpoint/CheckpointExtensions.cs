@@ -21,6 +21,9 @@ public static class CheckpointExtensions
     public const string OptimizerKey = "minitorch.optimizer";
 
     /// <summary>Saves the module's parameters (<see cref="Module{T}.StateDict"/>) to <paramref name="path"/>, atomically.</summary>
+    /// <param name="module">The module whose parameters are saved.</param>
+    /// <param name="path">The safetensors file to write.</param>
+    /// <param name="metadata">Extra string metadata stored in the file's header, or null.</param>
     public static void Save<T>(this Module<T> module, string path, IReadOnlyDictionary<string, string>? metadata = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -33,6 +36,9 @@ public static class CheckpointExtensions
     /// safetensors file of the module's dtype with its parameter names). <paramref name="strict"/> as
     /// <see cref="Module{T}.LoadStateDict"/>: every parameter present and no unknown names.
     /// </summary>
+    /// <param name="module">The module whose parameters are overwritten.</param>
+    /// <param name="path">The safetensors file to read.</param>
+    /// <param name="strict">Whether every parameter must be present and no unknown name may be.</param>
     public static void Load<T>(this Module<T> module, string path, bool strict = true) where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(module);
@@ -47,6 +53,9 @@ public static class CheckpointExtensions
     }
 
     /// <summary>Saves the optimizer's state (<see cref="Optimizer{T}.StateDict"/>) to <paramref name="path"/>, atomically.</summary>
+    /// <param name="optimizer">The optimizer whose state is saved.</param>
+    /// <param name="path">The safetensors file to write.</param>
+    /// <param name="metadata">Extra string metadata stored in the file's header, or null.</param>
     public static void Save<T>(this Optimizer<T> optimizer, string path, IReadOnlyDictionary<string, string>? metadata = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -58,6 +67,8 @@ public static class CheckpointExtensions
     /// Loads optimizer state saved by <see cref="Save{T}(Optimizer{T}, string, IReadOnlyDictionary{string, string}?)"/>
     /// from an optimizer of the same class over parameters of the same shapes, in the same order.
     /// </summary>
+    /// <param name="optimizer">The optimizer whose state is overwritten.</param>
+    /// <param name="path">The safetensors file to read.</param>
     public static void Load<T>(this Optimizer<T> optimizer, string path) where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(optimizer);

@@ -68,13 +68,18 @@ public sealed class SafetensorsFile : IDisposable
     public IReadOnlyDictionary<string, string> Metadata { get; }
 
     /// <summary>Whether the file holds a tensor named <paramref name="name"/>.</summary>
+    /// <param name="name">The tensor's name.</param>
+    /// <returns>Whether the file lists it.</returns>
     public bool Contains(string name) => _byName.ContainsKey(name);
 
     /// <summary>The entry of tensor <paramref name="name"/>; a <see cref="CheckpointException"/> if absent.</summary>
+    /// <param name="name">The tensor's name.</param>
     public SafetensorsEntry this[string name] =>
         _byName.TryGetValue(name, out var e) ? e : throw new CheckpointException(FilePath, name, "no such tensor in the file.");
 
     /// <summary>Opens <paramref name="path"/> and validates its header and layout (see the class summary).</summary>
+    /// <param name="path">The safetensors file.</param>
+    /// <returns>The open file, its header read and checked (dispose it).</returns>
     public static SafetensorsFile Open(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);

@@ -25,6 +25,11 @@ public static class TrainingCheckpoint
     public const string SchedulerPrefix = "sched.";
 
     /// <summary>Saves <paramref name="model"/> (and the optimizer and scheduler, when given) to <paramref name="path"/>, atomically.</summary>
+    /// <param name="path">The safetensors file to write.</param>
+    /// <param name="model">The model whose parameters are saved (under <see cref="ModelPrefix"/>).</param>
+    /// <param name="optimizer">The optimizer whose state is saved too (under <see cref="OptimizerPrefix"/>), or null.</param>
+    /// <param name="scheduler">The learning-rate scheduler whose state is saved too (under <see cref="SchedulerPrefix"/>), or null.</param>
+    /// <param name="metadata">Extra string metadata stored in the file's header, or null.</param>
     public static void Save<T>(string path, Module<T> model, Optimizer<T>? optimizer = null, LrScheduler<T>? scheduler = null,
         IReadOnlyDictionary<string, string>? metadata = null) where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -45,6 +50,11 @@ public static class TrainingCheckpoint
     /// are an error; otherwise they are ignored. On any error a <see cref="CheckpointException"/> is thrown and
     /// nothing has changed.
     /// </summary>
+    /// <param name="path">The safetensors file to read.</param>
+    /// <param name="model">The model whose parameters are restored.</param>
+    /// <param name="optimizer">The optimizer to restore too, or null.</param>
+    /// <param name="scheduler">The learning-rate scheduler to restore too, or null.</param>
+    /// <param name="strict">Whether keys with none of the three prefixes are an error.</param>
     public static void Load<T>(string path, Module<T> model, Optimizer<T>? optimizer = null, LrScheduler<T>? scheduler = null,
         bool strict = true) where T : unmanaged, IFloatingPointIeee754<T>
     {

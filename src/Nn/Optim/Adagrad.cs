@@ -20,6 +20,10 @@ public sealed class Adagrad<T> : Optimizer<T> where T : unmanaged, IFloatingPoin
     /// Adagrad over <paramref name="parameters"/> (min-char-rnn uses lr 0.1). Throws an
     /// <see cref="ArgumentException"/> for a negative or non-finite lr, eps or weight decay.
     /// </summary>
+    /// <param name="parameters">The parameters to optimise (at least one, each once).</param>
+    /// <param name="lr">The learning rate.</param>
+    /// <param name="eps">Added to the denominator for numerical stability.</param>
+    /// <param name="weightDecay">The L2 penalty λ added to the gradient as λ·p.</param>
     public Adagrad(IEnumerable<Variable<T>> parameters, double lr = 1e-2, double eps = 1e-8, double weightDecay = 0)
         : base(parameters, ["eps", "weight_decay"], ["sum"])
     {

@@ -19,6 +19,12 @@ public sealed class Adam<T> : Optimizer<T> where T : unmanaged, IFloatingPointIe
     /// Adam over <paramref name="parameters"/> (PyTorch's defaults). Throws an <see cref="ArgumentException"/> for a
     /// negative or non-finite lr, eps or weight decay, or betas outside [0, 1).
     /// </summary>
+    /// <param name="parameters">The parameters to optimise (at least one, each once).</param>
+    /// <param name="lr">The learning rate.</param>
+    /// <param name="beta1">The decay rate of the first moment, in [0, 1).</param>
+    /// <param name="beta2">The decay rate of the second moment, in [0, 1).</param>
+    /// <param name="eps">Added to the denominator for numerical stability.</param>
+    /// <param name="weightDecay">The L2 penalty λ added to the gradient as λ·p.</param>
     public Adam(IEnumerable<Variable<T>> parameters, double lr = 1e-3, double beta1 = 0.9, double beta2 = 0.999,
         double eps = 1e-8, double weightDecay = 0)
         : base(parameters, ["beta1", "beta2", "eps", "weight_decay"], ["exp_avg", "exp_avg_sq"])

@@ -16,6 +16,9 @@ public static class ClipGrad
     /// <c>np.clip(dparam, -5, 5, out=dparam)</c>). NaN elements stay NaN. Throws an <see cref="ArgumentException"/>
     /// when min &gt; max or either is NaN.
     /// </summary>
+    /// <param name="parameters">The parameters whose gradients are clamped (those without one are skipped).</param>
+    /// <param name="min">The lower bound.</param>
+    /// <param name="max">The upper bound.</param>
     public static void Value<T>(IEnumerable<Variable<T>> parameters, double min, double max) where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(parameters);
@@ -31,6 +34,8 @@ public static class ClipGrad
     }
 
     /// <summary>Clamps every gradient element into [−<paramref name="clipValue"/>, <paramref name="clipValue"/>] (clipValue &gt;= 0).</summary>
+    /// <param name="parameters">The parameters whose gradients are clamped (those without one are skipped).</param>
+    /// <param name="clipValue">The bound on each element's magnitude.</param>
     public static void Value<T>(IEnumerable<Variable<T>> parameters, double clipValue) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (!(clipValue >= 0))
@@ -46,6 +51,11 @@ public static class ClipGrad
     /// <paramref name="errorIfNonFinite"/>, a NaN or infinite total norm throws an
     /// <see cref="InvalidOperationException"/> before any gradient changes.
     /// </summary>
+    /// <param name="parameters">The parameters whose gradients are rescaled (those without one are skipped).</param>
+    /// <param name="maxNorm">The largest allowed global norm.</param>
+    /// <param name="normType">2 or positive infinity (the largest magnitude).</param>
+    /// <param name="errorIfNonFinite">Whether a NaN or infinite total norm throws.</param>
+    /// <returns>The global norm before clipping.</returns>
     public static T Norm<T>(IEnumerable<Variable<T>> parameters, double maxNorm, double normType = 2, bool errorIfNonFinite = false)
         where T : unmanaged, IFloatingPointIeee754<T>
     {

@@ -17,6 +17,7 @@ public abstract class LrScheduler<T> where T : unmanaged, IFloatingPointIeee754<
     public const string BaseLrKey = "base_lr";
 
     /// <summary>Attaches to <paramref name="optimizer"/>; its current learning rate becomes the base rate.</summary>
+    /// <param name="optimizer">The optimizer whose learning rate is scheduled.</param>
     protected LrScheduler(Optimizer<T> optimizer)
     {
         Optimizer = optimizer ?? throw new ArgumentNullException(nameof(optimizer));
@@ -47,9 +48,14 @@ public abstract class LrScheduler<T> where T : unmanaged, IFloatingPointIeee754<
     }
 
     /// <summary>The learning rate for <paramref name="epoch"/> (&gt;= 1), given the <paramref name="current"/> one.</summary>
+    /// <param name="epoch">The epoch (1 after the first <see cref="Step"/>).</param>
+    /// <param name="current">The learning rate now.</param>
+    /// <returns>The learning rate for the epoch.</returns>
     protected abstract T LearningRateAt(int epoch, T current);
 
     /// <summary>Formats a value for messages.</summary>
+    /// <param name="v">The value.</param>
+    /// <returns>Its text (invariant culture, round-trippable).</returns>
     protected static string Fmt(T v) => v.ToString("R", CultureInfo.InvariantCulture);
 
     /// <summary>
@@ -57,6 +63,7 @@ public abstract class LrScheduler<T> where T : unmanaged, IFloatingPointIeee754<
     /// lambda) is not state: it comes from the constructor, as in PyTorch. The learning rate itself is part of the
     /// optimizer's state.
     /// </summary>
+    /// <returns>The state, by key (new scalars).</returns>
     public Dictionary<string, Tensor<T>> StateDict() => new()
     {
         [LastEpochKey] = Tensor.Scalar(T.CreateChecked(LastEpoch)),
@@ -67,6 +74,7 @@ public abstract class LrScheduler<T> where T : unmanaged, IFloatingPointIeee754<
     /// Restores <see cref="StateDict"/>; checks everything first (exact keys, scalars, a non-negative integer epoch
     /// and a valid base rate) and throws an <see cref="ArgumentException"/> without changing anything otherwise.
     /// </summary>
+    /// <param name="state">A state as made by <see cref="StateDict"/>.</param>
     public void LoadStateDict(IReadOnlyDictionary<string, Tensor<T>> state) => ValidateStateDict(state)();
 
     /// <summary>Checks <paramref name="state"/> and returns the action that installs it (it cannot fail).</summary>
@@ -103,6 +111,9 @@ public sealed class StepLr<T> : LrScheduler<T> where T : unmanaged, IFloatingPoi
     private readonly T _gamma;
 
     /// <summary>Throws an <see cref="ArgumentException"/> for stepSize &lt; 1 or a negative or non-finite gamma.</summary>
+    /// <param name="optimizer">The optimizer whose learning rate is scheduled.</param>
+    /// <param name="stepSize">The period in epochs (at least 1).</param>
+    /// <param name="gamma">The factor applied every period.</param>
     public StepLr(Optimizer<T> optimizer, int stepSize, double gamma = 0.1) : base(optimizer)
     {
         if (stepSize < 1) throw new ArgumentException($"StepLr: invalid step size {stepSize} (must be >= 1).", nameof(stepSize));
@@ -130,6 +141,8 @@ public sealed class ExponentialLr<T> : LrScheduler<T> where T : unmanaged, IFloa
     private readonly T _gamma;
 
     /// <summary>Throws an <see cref="ArgumentException"/> for a negative or non-finite gamma.</summary>
+    /// <param name="optimizer">The optimizer whose learning rate is scheduled.</param>
+    /// <param name="gamma">The factor applied every epoch.</param>
     public ExponentialLr(Optimizer<T> optimizer, double gamma) : base(optimizer)
     {
         if (!double.IsFinite(gamma) || gamma < 0) throw new ArgumentException($"ExponentialLr: invalid gamma {gamma.ToString("R", CultureInfo.InvariantCulture)} (must be finite and >= 0).", nameof(gamma));
@@ -156,6 +169,8 @@ public sealed class LambdaLr<T> : LrScheduler<T> where T : unmanaged, IFloatingP
     /// non-finite rate throws (an <see cref="ArgumentException"/> here, an <see cref="InvalidOperationException"/>
     /// from <see cref="LrScheduler{T}.Step"/>) without changing the rate.
     /// </summary>
+    /// <param name="optimizer">The optimizer whose learning rate is scheduled.</param>
+    /// <param name="factor">The learning rate of epoch e is base·factor(e).</param>
     public LambdaLr(Optimizer<T> optimizer, Func<int, double> factor) : base(optimizer)
     {
         _factor = factor ?? throw new ArgumentNullException(nameof(factor));

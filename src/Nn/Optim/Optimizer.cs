@@ -43,6 +43,9 @@ public abstract class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// optimizer's hyperparameters besides "lr"; the derived constructor sets them all with
     /// <see cref="SetHyperparameters"/>.
     /// </summary>
+    /// <param name="parameters">The parameters to optimise (at least one, each once).</param>
+    /// <param name="hyperNames">The hyperparameters' state-dict names besides "lr".</param>
+    /// <param name="bufferNames">The names of the per-parameter buffers.</param>
     protected Optimizer(IEnumerable<Variable<T>> parameters, string[] hyperNames, string[] bufferNames)
     {
         ArgumentNullException.ThrowIfNull(parameters);
@@ -89,12 +92,17 @@ public abstract class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
     }
 
     /// <summary>The number of updates parameter <paramref name="index"/> has had (PyTorch's <c>state[p]["step"]</c>).</summary>
+    /// <param name="index">The parameter's position in <see cref="Parameters"/>.</param>
+    /// <returns>Its update count.</returns>
     public long ParameterStepCount(int index) => _paramSteps[index];
 
     /// <summary>A hyperparameter by its state-dict name (without the "hyper." prefix).</summary>
+    /// <param name="name">The hyperparameter's name, e.g. "lr".</param>
+    /// <returns>Its value.</returns>
     protected T Hyper(string name) => _hyper[name];
 
     /// <summary>Validates and stores hyperparameters given as doubles (rounded to <typeparamref name="T"/>).</summary>
+    /// <param name="values">Each hyperparameter's name and value.</param>
     protected void SetHyperparameters(params (string Name, double Value)[] values)
     {
         var h = new Dictionary<string, T>();
@@ -116,9 +124,13 @@ public abstract class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <paramref name="h"/> holds an invalid combination. Used for constructor arguments, <see cref="LearningRate"/>
     /// and loaded state alike.
     /// </summary>
+    /// <param name="h">The hyperparameters by state-dict name.</param>
     protected abstract void CheckHyperparameters(IReadOnlyDictionary<string, T> h);
 
     /// <summary>Throws unless h[<paramref name="key"/>] is finite and &gt;= 0.</summary>
+    /// <param name="h">The hyperparameters by state-dict name.</param>
+    /// <param name="key">The hyperparameter to check.</param>
+    /// <param name="what">Its name in the message (the constructor argument's).</param>
     protected void CheckFiniteNonNegative(IReadOnlyDictionary<string, T> h, string key, string what)
     {
         var v = h[key];
@@ -127,6 +139,10 @@ public abstract class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
     }
 
     /// <summary>Throws unless h[<paramref name="key"/>] is in [0, 1) (or [0, 1] when <paramref name="oneAllowed"/>).</summary>
+    /// <param name="h">The hyperparameters by state-dict name.</param>
+    /// <param name="key">The hyperparameter to check.</param>
+    /// <param name="what">Its name in the message (the constructor argument's).</param>
+    /// <param name="oneAllowed">Whether 1 itself is allowed.</param>
     protected void CheckUnit(IReadOnlyDictionary<string, T> h, string key, string what, bool oneAllowed)
     {
         var v = h[key];
@@ -135,6 +151,8 @@ public abstract class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
     }
 
     /// <summary>Throws unless h[<paramref name="key"/>] is 0 or 1 (a flag stored as a number).</summary>
+    /// <param name="h">The hyperparameters by state-dict name.</param>
+    /// <param name="key">The flag to check.</param>
     protected void CheckFlag(IReadOnlyDictionary<string, T> h, string key)
     {
         var v = h[key];
@@ -143,6 +161,8 @@ public abstract class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
     }
 
     /// <summary>Formats a value for messages (invariant culture, round-trippable).</summary>
+    /// <param name="v">The value.</param>
+    /// <returns>Its text.</returns>
     protected static string Fmt(T v) => v.ToString("R", CultureInfo.InvariantCulture);
 
     private string Describe(int i) => _parameters[i]?.Name is { } n ? $"'{n}', shape {_parameters[i].Data.ShapeString}" : $"shape {_parameters[i].Data.ShapeString}";
@@ -169,12 +189,22 @@ public abstract class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// Updates parameter <paramref name="index"/> in place (<paramref name="p"/>) from its gradient <paramref name="g"/>
     /// (not to be modified); <paramref name="step"/> is this parameter's update count including this one (1 first).
     /// </summary>
+    /// <param name="index">The parameter's position in <see cref="Parameters"/>.</param>
+    /// <param name="p">The parameter's values, updated in place.</param>
+    /// <param name="g">Its gradient.</param>
+    /// <param name="step">Its update count including this one.</param>
     protected abstract void Update(int index, Span<T> p, ReadOnlySpan<T> g, long step);
 
     /// <summary>Whether buffer <paramref name="buffer"/> of parameter <paramref name="index"/> exists yet.</summary>
+    /// <param name="buffer">The buffer's position among the buffer names.</param>
+    /// <param name="index">The parameter's position.</param>
+    /// <returns>Whether it has been created.</returns>
     protected bool HasBuffer(int buffer, int index) => _buffers[buffer][index] is not null;
 
     /// <summary>Buffer <paramref name="buffer"/> of parameter <paramref name="index"/>, created zero-filled on first use.</summary>
+    /// <param name="buffer">The buffer's position among the buffer names.</param>
+    /// <param name="index">The parameter's position.</param>
+    /// <returns>The buffer (the parameter's length).</returns>
     protected Span<T> Buffer(int buffer, int index) =>
         (_buffers[buffer][index] ??= new Tensor<T>(_parameters[index].Data.ShapeArray)).AsSpan();
 
@@ -188,6 +218,10 @@ public abstract class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// The gradient with PyTorch's L2 weight decay added, <c>g + λ·p</c>, in the first scratch span (or
     /// <paramref name="g"/> itself when λ is 0); the gradient is not modified.
     /// </summary>
+    /// <param name="g">The gradient.</param>
+    /// <param name="p">The parameter's values.</param>
+    /// <param name="weightDecay">λ.</param>
+    /// <returns>g + λ·p (or g).</returns>
     protected ReadOnlySpan<T> WithWeightDecay(ReadOnlySpan<T> g, ReadOnlySpan<T> p, T weightDecay)
     {
         if (weightDecay == T.Zero) return g;
@@ -197,15 +231,20 @@ public abstract class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
     }
 
     /// <summary>First scratch span of <paramref name="length"/> &lt;= <see cref="ChunkLength"/> elements (shared, allocated once).</summary>
+    /// <param name="length">The number of elements.</param>
+    /// <returns>The scratch span.</returns>
     protected Span<T> Scratch1(int length) => _scratch1.AsSpan(0, length);
 
     /// <summary>Second scratch span of <paramref name="length"/> &lt;= <see cref="ChunkLength"/> elements (shared, allocated once).</summary>
+    /// <param name="length">The number of elements.</param>
+    /// <returns>The scratch span.</returns>
     protected Span<T> Scratch2(int length) => _scratch2.AsSpan(0, length);
 
     /// <summary>
     /// Sets the gradient of every parameter to zero (keeping its buffer, as <see cref="Variable{T}.ZeroGrad"/>), or to
     /// null when <paramref name="setToNone"/> (PyTorch's default; the next backward then allocates a new gradient).
     /// </summary>
+    /// <param name="setToNone">Whether to drop the gradients instead of zeroing them.</param>
     public void ZeroGrad(bool setToNone = false)
     {
         foreach (var p in _parameters)
@@ -219,6 +258,9 @@ public abstract class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// The buffers parameter state must have, given the hyperparameters <paramref name="h"/> (by default all of them;
     /// e.g. SGD without momentum has none).
     /// </summary>
+    /// <param name="buffer">The buffer's position among the buffer names.</param>
+    /// <param name="h">The hyperparameters by state-dict name.</param>
+    /// <returns>Whether the state must hold this buffer for an updated parameter.</returns>
     protected virtual bool BufferRequired(int buffer, IReadOnlyDictionary<string, T> h) => true;
 
     /// <summary>
@@ -227,6 +269,7 @@ public abstract class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// "state.i.BUFFER" (the parameter's shape; PyTorch's buffer names). The tensors are copies: later steps do not
     /// change them. Counts must be exactly representable in <typeparamref name="T"/> (up to 2^24 for float32).
     /// </summary>
+    /// <returns>The state, by key.</returns>
     public Dictionary<string, Tensor<T>> StateDict()
     {
         var d = new Dictionary<string, Tensor<T>> { [StepKey] = Tensor.Scalar(CountToT(StepCount, StepKey)) };
@@ -255,6 +298,7 @@ public abstract class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// range, buffer shapes equal to the parameters', counts non-negative integers, hyperparameters valid), so on
     /// any error (an <see cref="ArgumentException"/> naming the key) the optimizer is left exactly as it was.
     /// </summary>
+    /// <param name="state">A state as made by <see cref="StateDict"/>.</param>
     public void LoadStateDict(IReadOnlyDictionary<string, Tensor<T>> state) => ValidateStateDict(state).Apply();
 
     /// <summary>A validated state, ready to be applied (it cannot fail any more).</summary>

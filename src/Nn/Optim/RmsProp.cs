@@ -25,6 +25,13 @@ public sealed class RmsProp<T> : Optimizer<T> where T : unmanaged, IFloatingPoin
     /// an <see cref="ArgumentException"/> for a negative or non-finite lr, eps, momentum or weight decay, or α outside
     /// [0, 1].
     /// </summary>
+    /// <param name="parameters">The parameters to optimise (at least one, each once).</param>
+    /// <param name="lr">The learning rate.</param>
+    /// <param name="alpha">The decay rate α of the squared-gradient average, in [0, 1].</param>
+    /// <param name="eps">Added to the denominator for numerical stability.</param>
+    /// <param name="weightDecay">The L2 penalty λ added to the gradient as λ·p.</param>
+    /// <param name="momentum">The momentum factor (0: none).</param>
+    /// <param name="centered">Whether to normalise by the estimated variance (the squared average minus the squared mean gradient).</param>
     public RmsProp(IEnumerable<Variable<T>> parameters, double lr = 1e-2, double alpha = 0.99, double eps = 1e-8,
         double weightDecay = 0, double momentum = 0, bool centered = false)
         : base(parameters, ["alpha", "eps", "weight_decay", "momentum", "centered"], ["square_avg", "grad_avg", "momentum_buffer"])

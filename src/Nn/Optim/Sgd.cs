@@ -19,6 +19,12 @@ public sealed class Sgd<T> : Optimizer<T> where T : unmanaged, IFloatingPointIee
     /// SGD over <paramref name="parameters"/>. Throws an <see cref="ArgumentException"/> for a negative or non-finite
     /// lr, momentum or weight decay, a dampening outside [0, 1], or Nesterov without momentum or with dampening.
     /// </summary>
+    /// <param name="parameters">The parameters to optimise (at least one, each once).</param>
+    /// <param name="lr">The learning rate.</param>
+    /// <param name="momentum">The momentum factor μ (0: plain SGD).</param>
+    /// <param name="dampening">The dampening of the gradient in the momentum buffer, in [0, 1].</param>
+    /// <param name="weightDecay">The L2 penalty λ added to the gradient as λ·p.</param>
+    /// <param name="nesterov">Whether to use Nesterov momentum.</param>
     public Sgd(IEnumerable<Variable<T>> parameters, double lr, double momentum = 0, double dampening = 0,
         double weightDecay = 0, bool nesterov = false)
         : base(parameters, ["momentum", "dampening", "weight_decay", "nesterov"], ["momentum_buffer"])

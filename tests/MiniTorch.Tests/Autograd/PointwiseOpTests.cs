@@ -3,6 +3,7 @@ using FsCheck.Fluent;
 using FsCheck.Xunit;
 using MiniTorch.Autograd;
 using MiniTorch.Autograd.Functions;
+using MiniTorch.Autograd.Fusion;
 using MiniTorch.Testing;
 
 namespace MiniTorch.Tests.Autograd;
@@ -127,6 +128,30 @@ public class PointwiseOpTests
         Assert.Equal([2.0, 2, 0], Grad(v => v.Clamp(max: 0), -1, 0, 1));
         Assert.Equal(1.0, Grad(v => v.Gelu(), 0)[0], 15);                                  // Φ(0) = ½
     }
+
+    // ---- fusion: the same rules run inside Fuse.Pointwise ----
+
+    [Property(MaxTest = 30)]
+    public Property FusedFunctionOfTheNewPrimitivesMatchesEager() =>
+        Prop.ForAll(TensorArb.BroadcastPair(new ShapeOptions(2, 3, 1, 5), a: ValueDomain.AwayFromZero(0.1, 3)), p =>
+        {
+            // b broadcasts over a's leading axes only (the fusion compiler's rule): give it a's last axis.
+            var b = new Rng(7).Normal<double>([p.A.Dim(-1)]);
+            static Variable<double> F(Variable<double> a, Variable<double> b) =>
+                a.Abs().Sin() * b.Cos() + a.LeakyRelu(0.2).Gelu() + a.Gelu(GeluApproximation.Tanh).Clamp(-0.3, 0.8) + a.Maximum(b) - a.Minimum(b * 0.5);
+            var fused = Fuse.Pointwise<double>(F);
+            var (a1, b1) = (p.A.RequiresGrad(), b.RequiresGrad());
+            var (a2, b2) = (p.A.RequiresGrad(), b.RequiresGrad());
+            var eager = F(a1, b1);
+            var viaFusion = fused(a2, b2);
+            var g = new Rng(8).Normal<double>(eager.Data.ShapeArray);
+            eager.Backward(g);
+            viaFusion.Backward(g);
+            Reference.Close(eager.Data, viaFusion.Data, 1e-14, what: "value");
+            Reference.Close(a1.Grad!, a2.Grad!, 1e-14, what: "da");
+            Reference.Close(b1.Grad!, b2.Grad!, 1e-14, what: "db");
+            return true;
+        });
 
     // ---- bad arguments ----
 

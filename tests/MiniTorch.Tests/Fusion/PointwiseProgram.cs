@@ -4,12 +4,17 @@ using System.Text;
 using FsCheck;
 using FsCheck.Fluent;
 using MiniTorch.Autograd;
+using MiniTorch.Autograd.Functions;
 using MiniTorch.Testing;
 
 namespace MiniTorch.Tests.Fusion;
 
 /// <summary>The instructions of a random pointwise program (domain care is part of each op's meaning, see <see cref="PointwiseProgram"/>).</summary>
-public enum POp { Exp, Log, Tanh, Sigmoid, Relu, Square, Sqrt, Pow, Neg, Scale, AddScalar, Add, Sub, Mul, Div, Narrow, Concat }
+public enum POp
+{
+    Exp, Log, Tanh, Sigmoid, Relu, Square, Sqrt, Pow, Neg, Scale, AddScalar, Add, Sub, Mul, Div, Narrow, Concat,
+    Abs, Sin, Cos, LeakyRelu, Gelu, GeluTanh, Clamp, Maximum, Minimum,
+}
 
 /// <summary>One instruction: an op over earlier values (arguments first, then instructions), with its constants.</summary>
 public sealed record PInstr(POp Op, int[] Args, double C = 0, double P = 0, int Start = 0, int Length = 0);
@@ -21,8 +26,12 @@ public sealed record PArg(int[] Lead, int Width);
 /// A random pointwise program over the primitive set: a DAG (values may be used many times), last-axis narrows and
 /// concats, broadcast bias rows, constants, 1-4 outputs. The ops whose domain is restricted are generated so that
 /// every value stays in it, whatever the inputs: log, sqrt and pow act on x² + c (c ≥ 0.25), a divisor is b² + c, relu
-/// acts only on an argument (whose values are kept ≥ 0.25 away from its kink), and exp only on a value bounded by 3.
-/// Every value's magnitude bound stays below 100, so central differences stay accurate.
+/// acts only on an argument (whose values are kept ≥ 0.25 away from its kink), and exp, sin and cos only on a value
+/// bounded by 3 (cos(u) of a u up to 100 turns so fast that central differences with h = 1e-5 miss by 1e-6).
+/// Every value's magnitude bound stays below 100, so central differences stay accurate. The other kinked ops (abs and
+/// leaky_relu at 0, clamp at its bounds, maximum/minimum where the operands tie) act on any value: <see cref="Inputs"/>
+/// draws again when a value lands within <see cref="KinkGap"/> of a kink without sitting exactly on it (an exact hit
+/// comes from a constant or from two equal expressions, where both one-sided derivatives agree).
 /// </summary>
 public sealed record PointwiseProgram(int[] Rows, PArg[] Args, PInstr[] Body, int[] Outputs, ulong Seed, int ChunkElements)
 {
@@ -34,17 +43,58 @@ public sealed record PointwiseProgram(int[] Rows, PArg[] Args, PInstr[] Body, in
     /// <summary>The argument shapes.</summary>
     public int[][] ArgShapes => Args.Select(a => a.Lead.Append(a.Width).ToArray()).ToArray();
 
-    /// <summary>The arguments' values (float64), from <see cref="Seed"/>.</summary>
+    /// <summary>How far (at least) an operand of a kinked op stays from its kink, unless exactly on it (see <see cref="Inputs"/>).</summary>
+    public const double KinkGap = 1e-3;
+
+    /// <summary>
+    /// The arguments' values (float64), from <see cref="Seed"/>: the first draw that puts no kinked op's operand
+    /// within <see cref="KinkGap"/> of its kink (a central difference with h = 1e-5 then never straddles one).
+    /// </summary>
     public Tensor<double>[] Inputs()
     {
         var rng = new Rng(Seed);
-        return ArgShapes.Select(s => Values.Fill(s, rng)).ToArray();
+        Tensor<double>[] x = [];
+        for (int attempt = 0; attempt < 100; attempt++)
+        {
+            x = ArgShapes.Select(s => Values.Fill(s, rng)).ToArray();
+            if (!NearKink(x)) break;
+        }
+        return x;
+    }
+
+    /// <summary>Whether some kinked op meets an operand closer than <see cref="KinkGap"/> to its kink (but not on it).</summary>
+    private bool NearKink(Tensor<double>[] inputs)
+    {
+        static bool Near(Tensor<double> d) => d.ToArray().Any(e => e != 0 && Math.Abs(e) < KinkGap);
+        using var _ = GradMode.NoGrad();
+        var v = RunAll(inputs.Select(t => t.AsVariable()).ToArray());
+        for (int i = 0; i < Body.Length; i++)
+        {
+            var s = Body[i];
+            var x = v[s.Args[0]];
+            bool near = s.Op switch
+            {
+                POp.Abs or POp.LeakyRelu => Near(x.Data),
+                POp.Clamp => (double.IsFinite(s.C) && Near((x - s.C).Data)) || (double.IsFinite(s.P) && Near((x - s.P).Data)),
+                POp.Maximum or POp.Minimum => Near((x - v[s.Args[1]]).Data),
+                _ => false,
+            };
+            if (near) return true;
+        }
+        return false;
     }
 
     private int Count => Args.Length + Body.Length;
 
     /// <summary>Runs the program with the ordinary ops (eagerly, or traced inside Fuse.Pointwise).</summary>
     public Variable<T>[] Run<T>(Variable<T>[] args) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var v = RunAll(args);
+        return Outputs.Select(o => v[o]).ToArray();
+    }
+
+    /// <summary>Every value of the program: the arguments, then one per instruction.</summary>
+    private Variable<T>[] RunAll<T>(Variable<T>[] args) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var v = new Variable<T>[Count];
         for (int i = 0; i < Args.Length; i++) v[i] = args[i];
@@ -72,10 +122,19 @@ public sealed record PointwiseProgram(int[] Rows, PArg[] Args, PInstr[] Body, in
                 POp.Mul => a[0] * a[1],
                 POp.Div => a[0] / Pos(a[1], s.C),
                 POp.Narrow => a[0].Narrow(-1, s.Start, s.Length),
+                POp.Abs => a[0].Abs(),
+                POp.Sin => a[0].Sin(),
+                POp.Cos => a[0].Cos(),
+                POp.LeakyRelu => a[0].LeakyRelu(s.C),
+                POp.Gelu => a[0].Gelu(),
+                POp.GeluTanh => a[0].Gelu(GeluApproximation.Tanh),
+                POp.Clamp => a[0].Clamp(double.IsFinite(s.C) ? s.C : null, double.IsFinite(s.P) ? s.P : null),
+                POp.Maximum => a[0].Maximum(a[1]),
+                POp.Minimum => a[0].Minimum(a[1]),
                 _ => Ops.Concat(a, -1),
             };
         }
-        return Outputs.Select(o => v[o]).ToArray();
+        return v;
     }
 
     /// <summary>Each value's width, whether it spans all rows, and its magnitude bound; null when the program breaks a rule.</summary>
@@ -111,9 +170,22 @@ public sealed record PointwiseProgram(int[] Rows, PArg[] Args, PInstr[] Body, in
                 case POp.Neg: bound = b; break;
                 case POp.Scale: bound = b * c; break;
                 case POp.AddScalar: bound = b + c; break;
-                case POp.Add or POp.Sub or POp.Mul or POp.Div:
+                case POp.Add or POp.Sub or POp.Mul or POp.Div or POp.Maximum or POp.Minimum:
                     if (a[1].Width != w) return null;
-                    bound = s.Op == POp.Mul ? b * a[1].Bound : s.Op == POp.Div ? b / c : b + a[1].Bound;
+                    bound = s.Op switch
+                    {
+                        POp.Mul => b * a[1].Bound,
+                        POp.Div => b / c,
+                        POp.Maximum or POp.Minimum => Math.Max(b, a[1].Bound),
+                        _ => b + a[1].Bound,
+                    };
+                    break;
+                case POp.Abs or POp.Gelu or POp.GeluTanh: bound = b; break; // |gelu(x)| ≤ |x|
+                case POp.Sin or POp.Cos: if (b > 3) return null; bound = 1; break; // faster oscillation defeats central differences
+                case POp.LeakyRelu: if (!(s.C is > 0 and <= 1)) return null; bound = b; break;
+                case POp.Clamp:
+                    if (double.IsNaN(s.C) || double.IsNaN(s.P) || !(s.C <= s.P) || (double.IsInfinity(s.C) && double.IsInfinity(s.P))) return null;
+                    bound = Math.Max(b, Math.Max(double.IsFinite(s.C) ? Math.Abs(s.C) : 0, double.IsFinite(s.P) ? Math.Abs(s.P) : 0));
                     break;
                 case POp.Narrow:
                     if (s.Start < 0 || s.Length < 1 || s.Start + s.Length > w) return null;
@@ -162,7 +234,7 @@ public sealed record PointwiseProgram(int[] Rows, PArg[] Args, PInstr[] Body, in
             int Pick() => R(count);
             int[] operands = op switch
             {
-                POp.Add or POp.Sub or POp.Mul or POp.Div => [Pick(), Pick()],
+                POp.Add or POp.Sub or POp.Mul or POp.Div or POp.Maximum or POp.Minimum => [Pick(), Pick()],
                 POp.Concat => Enumerable.Range(0, 2 + R(2)).Select(_ => Pick()).ToArray(),
                 POp.Relu => [R(args.Count)],
                 _ => [Pick()],
@@ -171,9 +243,16 @@ public sealed record PointwiseProgram(int[] Rows, PArg[] Args, PInstr[] Body, in
             {
                 POp.Log or POp.Sqrt or POp.Pow or POp.Div => 0.25 + R(8) * 0.25,
                 POp.Scale or POp.AddScalar => (R(9) - 4) * 0.5,
+                POp.LeakyRelu => new[] { 0.01, 0.2, 0.5, 1 }[R(4)],
+                POp.Clamp => new[] { double.NegativeInfinity, -1, -0.5, 0 }[R(4)], // the lower bound (none: -inf)
                 _ => 0,
             };
-            double pw = op == POp.Pow ? new[] { 0.5, 1.5, 2, 3, -0.5 }[R(5)] : 0;
+            double pw = op switch
+            {
+                POp.Pow => new[] { 0.5, 1.5, 2, 3, -0.5 }[R(5)],
+                POp.Clamp => c == double.NegativeInfinity ? new[] { 0, 0.5, 1 }[R(3)] : new[] { double.PositiveInfinity, 0.5, 1 }[R(3)], // the upper bound
+                _ => 0,
+            };
             int start = 0, len = 0;
             if (op == POp.Narrow)
             {
@@ -303,6 +382,11 @@ public sealed record PointwiseProgram(int[] Rows, PArg[] Args, PInstr[] Body, in
                 POp.Sub => $"({a[0]} - {a[1]})",
                 POp.Mul => $"({a[0]} * {a[1]})",
                 POp.Div => $"({a[0]} / ({a[1]}² + {F(s.C)}))",
+                POp.LeakyRelu => $"leaky_relu({a[0]}, {F(s.C)})",
+                POp.GeluTanh => $"gelu_tanh({a[0]})",
+                POp.Clamp => $"clamp({a[0]}, {(double.IsFinite(s.C) ? F(s.C) : "None")}, {(double.IsFinite(s.P) ? F(s.P) : "None")})",
+                POp.Maximum => $"maximum({a[0]}, {a[1]})",
+                POp.Minimum => $"minimum({a[0]}, {a[1]})",
                 POp.Narrow => $"{a[0]}[{rows}, {s.Start}:{s.Start + s.Length}]",
                 POp.Concat => $"concat({string.Join(", ", a)})",
                 _ => $"{s.Op.ToString().ToLowerInvariant()}({a[0]})",
