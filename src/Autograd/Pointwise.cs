@@ -158,7 +158,7 @@ public class UnaryFunction<T>(UnaryRule<T> rule) : Function<T> where T : unmanag
     protected override Tensor<T> Forward(Tensor<T>[] inputs)
     {
         var x = inputs[0];
-        var y = new Tensor<T>(x.ShapeArray);
+        var y = Tensor<T>.Uninitialized(x.ShapeArray);
         Rule.Forward(x.AsSpan(), y.AsSpan());
         var uses = Rule.Uses;
         if ((uses & RuleUses.Input) != 0) SaveForBackward(_x = x);
@@ -175,7 +175,7 @@ public class UnaryFunction<T>(UnaryRule<T> rule) : Function<T> where T : unmanag
             grads.Accumulate(0, c == T.One ? gradOutput : gradOutput * c);
             return;
         }
-        var d = new Tensor<T>(gradOutput.ShapeArray);
+        var d = Tensor<T>.Uninitialized(gradOutput.ShapeArray);
         Rule.Backward(_x is null ? default : _x.AsSpan(), _y is null ? default : _y.AsSpan(), gradOutput.AsSpan(), d.AsSpan());
         grads.Accumulate(0, d);
     }
@@ -206,7 +206,7 @@ public class BinaryFunction<T>(BinaryRule<T> rule) : Function<T> where T : unman
     {
         var (a, b) = (inputs[0], inputs[1]);
         _runs = BroadcastRuns.Of(a.Shape, b.Shape, Rule.Name);
-        var y = new Tensor<T>(_runs.Shape);
+        var y = Tensor<T>.Uninitialized((int[])_runs.Shape.Clone());
         _runs.Run(Rule, a.AsSpan(), b.AsSpan(), y.AsSpan());
         var uses = Rule.Uses;
         if ((uses & RuleUses.Input) != 0) SaveForBackward(_a = a, _b = b);
@@ -225,7 +225,7 @@ public class BinaryFunction<T>(BinaryRule<T> rule) : Function<T> where T : unman
                 grads.Accumulate(i, c == T.One ? gradOutput : gradOutput * c);
                 continue;
             }
-            var d = new Tensor<T>(gradOutput.ShapeArray);
+            var d = Tensor<T>.Uninitialized(gradOutput.ShapeArray);
             _runs.RunBackward(Rule, i, _a is null ? default : _a.AsSpan(), _b is null ? default : _b.AsSpan(),
                 _y is null ? default : _y.AsSpan(), gradOutput.AsSpan(), d.AsSpan());
             grads.Accumulate(i, d);

@@ -110,7 +110,7 @@ public sealed partial class Tensor<T>
     /// <param name="a">The scalar.</param>
     /// <param name="b">The tensor.</param>
     /// <returns>A new tensor of the shape of <paramref name="b"/>.</returns>
-    public static Tensor<T> operator -(T a, Tensor<T> b) { var y = new Tensor<T>(b.ShapeArray); SubKernel<T>.Apply(a, b.AsSpan(), y.AsSpan()); return y; }
+    public static Tensor<T> operator -(T a, Tensor<T> b) { var y = Uninitialized(b.ShapeArray); SubKernel<T>.Apply(a, b.AsSpan(), y.AsSpan()); return y; }
     /// <summary>Divides every element by a scalar.</summary>
     /// <param name="a">The tensor.</param>
     /// <param name="b">The scalar.</param>
@@ -119,14 +119,14 @@ public sealed partial class Tensor<T>
     /// <summary>Elementwise negation.</summary>
     /// <param name="a">The tensor.</param>
     /// <returns>A new tensor of the shape of <paramref name="a"/>.</returns>
-    public static Tensor<T> operator -(Tensor<T> a) { var y = new Tensor<T>(a.ShapeArray); TP.Negate(a.AsSpan(), y.AsSpan()); return y; }
+    public static Tensor<T> operator -(Tensor<T> a) { var y = Uninitialized(a.ShapeArray); TP.Negate(a.AsSpan(), y.AsSpan()); return y; }
 }
 
 public static partial class Tensor
 {
     internal static Tensor<T> WithScalar<T, TK>(Tensor<T> a, T b) where T : unmanaged, INumber<T> where TK : IBinaryKernel<T>
     {
-        var y = new Tensor<T>(a.ShapeArray);
+        var y = Tensor<T>.Uninitialized(a.ShapeArray);
         TK.Apply(a.AsSpan(), b, y.AsSpan());
         return y;
     }
@@ -139,12 +139,12 @@ public static partial class Tensor
     {
         if (a.SameShape(b))
         {
-            var same = new Tensor<T>(a.ShapeArray);
+            var same = Tensor<T>.Uninitialized(a.ShapeArray);
             TK.Apply(a.AsSpan(), b.AsSpan(), same.AsSpan());
             return same;
         }
         var outShape = Shapes.Broadcast(a.Shape, b.Shape, op);
-        var y = new Tensor<T>(outShape);
+        var y = Tensor<T>.Uninitialized(outShape);
         BroadcastInto<T, TK>(a, b, y);
         return y;
     }
@@ -243,7 +243,7 @@ public static partial class Tensor
         dst.MarkModified();
     }
 
-    private static Tensor<T> Like<T>(Tensor<T> x) where T : unmanaged, INumber<T> => new(x.ShapeArray);
+    private static Tensor<T> Like<T>(Tensor<T> x) where T : unmanaged, INumber<T> => Tensor<T>.Uninitialized(x.ShapeArray); // every caller writes all of it
 
     /// <summary>e^x.</summary>
     /// <param name="x">The input tensor.</param>
@@ -308,8 +308,8 @@ public static partial class Tensor
         var full = Shapes.Broadcast(x.Shape, shape, "BroadcastTo");
         if (!full.AsSpan().SequenceEqual(shape))
             throw new ArgumentException($"BroadcastTo: {x.ShapeString} cannot be broadcast to {Shapes.Str(shape)}.");
-        var y = new Tensor<T>(full);
-        BroadcastInto<T, RightKernel<T>>(y, x, y);
+        var y = Tensor<T>.Uninitialized(full);
+        BroadcastInto<T, RightKernel<T>>(y, x, y); // RightKernel ignores y's (unwritten) values
         return y;
     }
 }

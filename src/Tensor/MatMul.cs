@@ -18,7 +18,7 @@ public static partial class Tensor
         int m = a.Dim(-2), k = a.Dim(-1), n = b.Dim(-1);
         var shape = a.ShapeArray;
         shape[^1] = n;
-        var c = new Tensor<T>(shape);
+        var c = Tensor<T>.Uninitialized(shape); // the GEMM writes every element (with k = 0 it clears them)
         if (b.Rank == 2)
             Gemm.Multiply<T>(false, false, Shapes.Prod(a.Shape, 0, a.Rank - 1), n, k, a.AsSpan(), k, b.AsSpan(), n, c.AsSpan(), n, false, b, b.Version);
         else

@@ -27,7 +27,7 @@ public static partial class Tensor
         var outShape = new int[x.Rank];
         var strides = new int[x.Rank];
         for (int i = 0; i < x.Rank; i++) { outShape[i] = x.Shape[ax[i]]; strides[i] = inStrides[ax[i]]; }
-        var y = new Tensor<T>(outShape);
+        var y = Tensor<T>.Uninitialized(outShape);
         if (y.Length == 0) return y;
         ReadOnlySpan<T> src = x.AsSpan();
         var dst = y.AsSpan();
@@ -70,7 +70,7 @@ public static partial class Tensor
     private static Tensor<T> Transpose2D<T>(Tensor<T> x) where T : unmanaged, INumber<T>
     {
         int rows = x.Shape[0], cols = x.Shape[1];
-        var y = new Tensor<T>(cols, rows);
+        var y = Tensor<T>.Uninitialized([cols, rows]);
         ReadOnlySpan<T> src = x.AsSpan();
         var dst = y.AsSpan();
         const int tile = 32;
@@ -150,7 +150,7 @@ public static partial class Tensor
         var shape = x.ShapeArray;
         shape[ax] = length;
         if (outer == 1) return new Tensor<T>(x.Buffer, x.Offset + start * inner, shape, x);
-        var y = new Tensor<T>(shape);
+        var y = Tensor<T>.Uninitialized(shape);
         ReadOnlySpan<T> src = x.AsSpan();
         var dst = y.AsSpan();
         int chunk = length * inner;
@@ -227,7 +227,7 @@ public static partial class Tensor
         }
         var shape = first.ShapeArray;
         shape[ax] = total;
-        var y = new Tensor<T>(shape);
+        var y = Tensor<T>.Uninitialized(shape);
         var (outer, _, inner) = AroundAxis(shape, ax);
         var dst = y.AsSpan();
         int rowOut = total * inner, at = 0;
@@ -279,7 +279,7 @@ public static partial class Tensor
         ReadOnlySpan<int> idx = indices.AsSpan();
         CheckIndices(idx, n, "IndexSelect", x.ShapeString, axis);
         var shape = x.Shape[..ax].ToArray().Concat(indices.ShapeArray).Concat(x.Shape[(ax + 1)..].ToArray()).ToArray();
-        var y = new Tensor<T>(shape);
+        var y = Tensor<T>.Uninitialized(shape);
         ReadOnlySpan<T> src = x.AsSpan();
         var dst = y.AsSpan();
         for (int o = 0; o < outer; o++)

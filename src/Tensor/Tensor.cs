@@ -39,6 +39,20 @@ public sealed partial class Tensor<T> where T : unmanaged, INumber<T>
     /// <exception cref="ArgumentException">A size is negative or the element count overflows.</exception>
     public Tensor(params int[] shape) : this(new T[Shapes.Numel(shape, "Tensor")], 0, (int[])shape.Clone()) { }
 
+    /// <summary>
+    /// A new tensor whose storage is not zeroed (GC.AllocateUninitializedArray): for results that the caller overwrites
+    /// completely, so the runtime does not clear memory that is written again at once. With the environment variable
+    /// MINITORCH_POISON_UNINITIALIZED=1 (CI sets it) the storage is filled with NaN (int: int.MinValue) instead, so a
+    /// kernel that leaves an element unwritten shows up in every test that reads it.
+    /// </summary>
+    /// <param name="shape">The shape (kept, not copied: pass a fresh array).</param>
+    internal static Tensor<T> Uninitialized(int[] shape)
+    {
+        var buffer = GC.AllocateUninitializedArray<T>(Shapes.Numel(shape, "Tensor"));
+        if (UninitializedPoison.Enabled) buffer.AsSpan().Fill(UninitializedPoison.Value<T>());
+        return new Tensor<T>(buffer, 0, shape);
+    }
+
     /// <summary>The sizes of each axis.</summary>
     public ReadOnlySpan<int> Shape => _shape;
 
@@ -117,7 +131,12 @@ public sealed partial class Tensor<T> where T : unmanaged, INumber<T>
 
     /// <summary>A deep copy with its own buffer.</summary>
     /// <returns>A new tensor with the same shape and values.</returns>
-    public Tensor<T> Clone() => new(AsSpan().ToArray(), 0, (int[])_shape.Clone());
+    public Tensor<T> Clone()
+    {
+        var copy = Uninitialized((int[])_shape.Clone());
+        AsSpan().CopyTo(copy.AsSpan());
+        return copy;
+    }
 
     /// <summary>Copies the elements of <paramref name="source"/> (same element count) into this tensor.</summary>
     /// <exception cref="ArgumentException">The element counts differ; nothing is written.</exception>
@@ -206,4 +225,16 @@ public sealed partial class Tensor<T> where T : unmanaged, INumber<T>
 internal sealed class VersionCounter
 {
     public int Value;
+}
+
+/// <summary>Whether <see cref="Tensor{T}.Uninitialized"/> fills new storage with a poison value (a test switch).</summary>
+internal static class UninitializedPoison
+{
+    // Not readonly: MiniTorch.Tests turns it on for its whole run.
+    public static bool Enabled = Environment.GetEnvironmentVariable("MINITORCH_POISON_UNINITIALIZED") == "1";
+
+    public static T Value<T>() where T : unmanaged, INumber<T> =>
+        typeof(T) == typeof(float) ? (T)(object)float.NaN :
+        typeof(T) == typeof(double) ? (T)(object)double.NaN :
+        typeof(T) == typeof(int) ? (T)(object)int.MinValue : T.Zero;
 }

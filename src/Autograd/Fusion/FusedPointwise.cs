@@ -17,7 +17,7 @@ internal sealed class FusedPointwise<T>(Plan<T> plan, string what) : MultiOutput
     protected override Tensor<T>[] Forward(Tensor<T>[] inputs)
     {
         _inputs = inputs;
-        _outputs = plan.OutputShapes.Select(s => new Tensor<T>(s)).ToArray();
+        _outputs = plan.OutputShapes.Select(s => Tensor<T>.Uninitialized((int[])s.Clone())).ToArray(); // the plan writes every element
         var widths = plan.SavedWidths;
         _saved = new Tensor<T>[widths.Length];
         for (int s = 0; s < widths.Length; s++) _saved[s] = SavedBuffer(plan.Rows * widths[s]);
