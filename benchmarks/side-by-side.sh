@@ -17,7 +17,10 @@ MODES=${MODES:-train,infer}
 OUT_DIR=${OUT_DIR:-$(mktemp -d)}
 results="$OUT_DIR/minitorch.txt"; : > "$results"
 dotnet build benchmarks/MiniTorch.Benchmarks -c Release -v quiet -nologo >/dev/null
-bench() { dotnet benchmarks/MiniTorch.Benchmarks/bin/Release/net10.0/MiniTorch.Benchmarks.dll "$@" | grep '^RESULT'; }
+# DOTNET_TieredCompilation=0: every method is compiled optimised on its first call, so a figure is steady state from
+# the first timed step (tiered compilation needs ~30 calls per method, i.e. ~30 warm-up steps for the per-sequence
+# code: 15 s of warm-up per large figure). Tier-1 code with PGO, what a long training run ends up with, is as fast or faster.
+bench() { DOTNET_TieredCompilation=0 dotnet benchmarks/MiniTorch.Benchmarks/bin/Release/net10.0/MiniTorch.Benchmarks.dll "$@" | grep '^RESULT'; }
 for mode in ${MODES//,/ }; do
   for config in ${CONFIGS//,/ }; do
     for model in ${MODELS//,/ }; do

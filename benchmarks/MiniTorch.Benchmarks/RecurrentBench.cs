@@ -102,7 +102,8 @@ internal static class RecurrentBench
         times.Sort();
         double median = times[iters / 2], min = times[0];
         var inv = CultureInfo.InvariantCulture;
-        Console.WriteLine(string.Create(inv, $"{title}: {warm} warm-up steps, {iters} timed, GCs gen0 {gen0} gen2 {gen2}, GC pause {pauseMs:F3} ms/step, methods JIT-compiled while timing {jitted}"));
+        string jit = Environment.GetEnvironmentVariable("DOTNET_TieredCompilation") == "0" ? "optimised on first call (DOTNET_TieredCompilation=0)" : "tiered";
+        Console.WriteLine(string.Create(inv, $"{title}: JIT {jit}, {warm} warm-up steps, {iters} timed, GCs gen0 {gen0} gen2 {gen2}, GC pause {pauseMs:F3} ms/step, methods JIT-compiled while timing {jitted}"));
         string modeField = mode.Length == 0 ? "" : $" mode={mode}";
         Console.WriteLine(string.Create(inv, $"RESULT model={model} config={config}{modeField} median_ms={median:F3} min_ms={min:F3} iters={iters} alloc_mb_per_step={allocMb:F2}"));
     }
