@@ -151,4 +151,67 @@ public class ValidationTests
         var ex = Assert.Throws<CheckpointException>(() => file.Read<byte>("big"));
         Assert.Contains("shape (2147483647,) has more elements than a tensor can hold.", ex.Message);
     }
+
+    [Fact]
+    public void ALengthPrefixAloneIsAnEmptyHeaderNotAShortFile()
+    {
+        // Exactly 8 bytes (header length 0): long enough for the prefix, so the complaint is the empty header.
+        using var dir = new TempDir();
+        var path = dir.File("eight.safetensors");
+        File.WriteAllBytes(path, new byte[8]);
+        var ex = Assert.Throws<CheckpointException>(() => SafetensorsFile.Open(path).Dispose());
+        Assert.Contains("the header does not start with '{'", ex.Message);
+        File.WriteAllBytes(path, new byte[7]);
+        Assert.Contains("the file is 7 bytes long, shorter than the 8-byte header length.",
+            Assert.Throws<CheckpointException>(() => SafetensorsFile.Open(path).Dispose()).Message);
+    }
+
+    [Fact]
+    public void AHeaderOfExactlyTheLimitIsReadNotRefused()
+    {
+        // A header length equal to MaxHeaderBytes is allowed (only longer ones are refused): this one is read and then
+        // fails on its content (zeros), not on its size. The file is sparse.
+        using var dir = new TempDir();
+        var path = dir.File("limit.safetensors");
+        var prefix = new byte[8];
+        BinaryPrimitives.WriteUInt64LittleEndian(prefix, Safetensors.MaxHeaderBytes);
+        using (var s = new FileStream(path, FileMode.CreateNew))
+        {
+            s.Write(prefix);
+            s.SetLength(8 + Safetensors.MaxHeaderBytes);
+        }
+        var ex = Assert.Throws<CheckpointException>(() => SafetensorsFile.Open(path).Dispose());
+        Assert.Contains("the header does not start with '{'", ex.Message);
+    }
+
+    [Fact]
+    public void AnEmptyTensorAtTheSameOffsetAsAnotherSortsFirstAndIsNoOverlap()
+    {
+        // Entries with equal begin offsets are ordered by their end: the empty one [0, 0) before [0, 8), whatever the
+        // header order, so the layout check sees no overlap.
+        using var dir = new TempDir();
+        var path = dir.File("tie.safetensors");
+        File.WriteAllBytes(path, RawFile("""{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"e":{"dtype":"F32","shape":[0],"data_offsets":[0,0]}}""",
+            F32Bytes(1f, 2f)));
+        using var file = SafetensorsFile.Open(path);
+        Assert.Equal(["e", "a"], file.Entries.Select(e => e.Name));
+        Assert.Equal([1f, 2f], file.Read<float>("a").ToArray());
+        Assert.Equal([0], file.Read<float>("e").ShapeArray);
+    }
+
+    [Fact]
+    public void AFileTruncatedAfterOpenFailsWhileReadingNamingTheTensor()
+    {
+        // The layout was valid when opened; another writer shortens the file before the data is read (the tensor is
+        // larger than the reader's 64 KiB buffer, so its end is read from the file, which is no longer there).
+        using var dir = new TempDir();
+        var path = dir.File("cut.safetensors");
+        Safetensors.Save(path, new Dictionary<string, Tensor<float>> { ["w"] = Tensor.Zeros<float>(40_000) });
+        using var file = SafetensorsFile.Open(path);
+        using (var w = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite)) w.SetLength(file.DataStart + 100_000);
+        var ex = Assert.Throws<CheckpointException>(() => file.Read<float>("w"));
+        Assert.Equal("w", ex.TensorName);
+        Assert.Contains("the file ended while reading the tensor's data.", ex.Message);
+        Assert.IsType<EndOfStreamException>(ex.InnerException);
+    }
 }
