@@ -22,6 +22,7 @@ public class ValidationTests
 
         yield return ("header length zero: no '{'", RawFile("", new byte[8]), "the header does not start with '{'", null);
         yield return ("header starting with a space", Raw(" " + One(Entry("F32", "[2]", "[0,8]"))), "the header does not start with '{'", null);
+        yield return ("header length one byte beyond the end of the file", RawFile("{}", [], declaredLength: 3), "the header length 3 goes beyond the end of the file (10 bytes, so at most 2).", null);
         yield return ("header length exactly to the end of the file", RawFile(One(Entry("F32", "[0]", "[0,0]")), []), "", null);
         yield return ("JSON nested deeper than 8", Raw("""{"a":{"b":[[[[[[[[1]]]]]]]]}}"""), "the header is not valid JSON", null);
         yield return ("metadata twice", Raw("""{"__metadata__":{},"__metadata__":{}, "a":""" + Entry("F32", "[2]", "[0,8]") + "}"), "'__metadata__' appears twice in the header", null);

@@ -149,6 +149,21 @@ public class TorchStateDictTests
     }
 
     [Fact]
+    public void TheGateHintIsGivenOnlyForARecurrentKeyOfTheRightRank()
+    {
+        // A Linear weight has no gate blocks: the wrong shape is stated with nothing appended.
+        var linear = new Linear<double>(5, 3, new Rng(1), bias: false);
+        var ex = Assert.Throws<ArgumentException>(() => linear.LoadTorchStateDict(new Dictionary<string, Tensor<double>> { ["weight"] = Tensor.Zeros<double>(3, 4) }));
+        Assert.Equal("LoadTorchStateDict (Linear): 1 problem, nothing loaded: weight: shape (3, 4) in the state, (3, 5) expected. (Parameter 'state')", ex.Message);
+        // A recurrent bias of another rank: no gate count is guessed from it either.
+        var lstm = new Lstm<double>(3, 4, new Rng(1));
+        var state = lstm.ToTorchStateDict();
+        state["bias_ih_l0"] = Tensor.Zeros<double>(16, 1);
+        Assert.EndsWith("nothing loaded: bias_ih_l0: shape (16, 1) in the state, (16,) expected. (Parameter 'state')",
+            Assert.Throws<ArgumentException>(() => lstm.LoadTorchStateDict(state)).Message);
+    }
+
+    [Fact]
     public void AMissingReverseTensorIsNamedWithItsShape()
     {
         var lstm = new Lstm<double>(3, 4, new Rng(1), numLayers: 2, bidirectional: true);
