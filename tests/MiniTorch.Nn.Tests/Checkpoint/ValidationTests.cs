@@ -52,6 +52,8 @@ public class ValidationTests
         yield return ("a tensor ending one byte past the buffer", Raw(One(Entry("F32", "[2]", "[0,8]")), 7), "data_offsets [0, 8] go beyond the data buffer (7 bytes).", "a");
         yield return ("two tensors at the same offsets",
             Raw("""{"a":""" + Entry("F32", "[2]", "[0,8]") + ""","b":""" + Entry("F32", "[2]", "[0,8]") + "}", 8), "overlap those of 'a' (which end at 8)", "b");
+        yield return ("a tensor nested inside another (offset order is begin order, not end order)",
+            Raw("""{"a":""" + Entry("F32", "[4]", "[0,16]") + ""","b":""" + Entry("F32", "[1]", "[4,8]") + "}", 16), "its bytes [4, 8) overlap those of 'a' (which end at 16)", "b");
         yield return ("a hole after a tensor",
             Raw("""{"a":""" + Entry("F32", "[1]", "[0,4]") + ""","b":""" + Entry("F32", "[1]", "[5,9]") + "}", 9), "a hole of 1 bytes before it (it begins at 5, the previous tensor 'a' ends at 4)", "b");
         yield return ("a hole at the start (no previous tensor)", Raw(One(Entry("F32", "[1]", "[4,8]")), 8), "the previous tensors end at 0", "a");
