@@ -91,6 +91,17 @@ public class FuseTests
     }
 
     [Fact]
+    public void DescribeNamesArgumentsBeyondTheAlphabetDistinctly()
+    {
+        // Arguments 0-25 print as a..z, 26-51 as a1..z1 (never a second "a").
+        var fn = Fuse.Pointwise<double>(v => [v.Aggregate((x, y) => x + y)], 27);
+        string text = fn.Describe(Enumerable.Repeat(new[] { 2 }, 27).ToArray());
+        Assert.StartsWith("a: (2,)\nb: (2,)\n", text);
+        Assert.Contains("\nz: (2,)\na1: (2,)\nt27 = (a + b)\n", text);
+        Assert.EndsWith(" + a1)\nout0 = t52\n", text);
+    }
+
+    [Fact]
     public void ANonPointwiseOpIsNamed()
     {
         var fn = Fuse.Pointwise<double>((a, b) => a.MatMul(b));
