@@ -116,4 +116,33 @@ public class PointwiseRuleTests
             Assert.All(b.Grad!.ToArray(), g => Assert.Equal(7.0, g));
         }
     }
+
+    [Fact]
+    public void BroadcastingWalksSeveralOuterAxesThatDoNotMerge()
+    {
+        // (2, 1, 3, 1) * (1, 4, 1, 5): no two adjacent axes merge, so the runs are 5 wide and the odometer over the
+        // three outer axes wraps at every level. Values against a loop, gradients against central differences.
+        var rng = new Rng(41);
+        var a = rng.Normal<double>([2, 1, 3, 1]);
+        var b = rng.Normal<double>([1, 4, 1, 5]);
+        var y = (a.AsVariable() * b.AsVariable()).Data;
+        Assert.Equal([2, 4, 3, 5], y.ShapeArray);
+        for (int i = 0; i < 2; i++)
+            for (int j = 0; j < 4; j++)
+                for (int k = 0; k < 3; k++)
+                    for (int l = 0; l < 5; l++)
+                        Assert.Equal(a[i, 0, k, 0] * b[0, j, 0, l], y[i, j, k, l]);
+        GradientProperty.Assert(v => v[0] * v[1], [a, b]);
+        GradientProperty.Assert(v => v[1] - v[0], [rng.Normal<double>([3, 1, 2]), rng.Normal<double>([1, 4, 2])]);
+    }
+
+    [Fact]
+    public void BroadcastingAnEmptyInnerAxisGivesAnEmptyResult()
+    {
+        // (2, 0) + (0,): the runs are zero wide, so there are none (not a division by zero).
+        var x = new Tensor<double>(2, 0).AsVariable();
+        var y = x + new Tensor<double>(0).AsVariable();
+        Assert.Equal([2, 0], y.Data.ShapeArray);
+        Assert.Equal([3, 0], (new Tensor<double>(3, 1).AsVariable() * new Tensor<double>(1, 0).AsVariable()).Data.ShapeArray);
+    }
 }

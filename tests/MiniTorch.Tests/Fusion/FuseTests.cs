@@ -102,6 +102,14 @@ public class FuseTests
     }
 
     [Fact]
+    public void DescribeLeavesOutValuesNoResultNeeds()
+    {
+        // The tanh is computed by the function but reaches no result: the plan drops it (it is never evaluated).
+        var fn = Fuse.Pointwise<double>(v => { _ = v[0].Tanh(); return [v[0].Sigmoid()]; }, 1);
+        Assert.Equal("a: (2, 3)\nt1 = sigmoid(a)\nout0 = t1\n", fn.Describe([2, 3]));
+    }
+
+    [Fact]
     public void ANonPointwiseOpIsNamed()
     {
         var fn = Fuse.Pointwise<double>((a, b) => a.MatMul(b));
