@@ -217,4 +217,37 @@ public class ValidationTests
         Assert.Contains("the file ended while reading the tensor's data.", ex.Message);
         Assert.IsType<EndOfStreamException>(ex.InnerException);
     }
+
+    [Fact]
+    public void TheSizeCheckCountsElementsNotBytesOrOffsetsAndAllowsExactlyTheLargestArray()
+    {
+        // A sparse file: "a" has exactly Array.MaxLength one-byte elements (allowed, never read here), "b" 2^20 F64
+        // elements (8 MiB: 64 Mi bits, far fewer elements), "c" one byte beyond offset 2^31 (its offsets are large, its
+        // element count is 1).
+        using var dir = new TempDir();
+        var path = dir.File("sizes.safetensors");
+        long m = Array.MaxLength, b = 1 << 20, cAt = m + 8 * b;
+        string header = $$$"""{"a":{"dtype":"U8","shape":[{{{m}}}],"data_offsets":[0,{{{m}}}]},"b":{"dtype":"F64","shape":[{{{b}}}],"data_offsets":[{{{m}}},{{{cAt}}}]},"c":{"dtype":"U8","shape":[1],"data_offsets":[{{{cAt}}},{{{cAt + 1}}}]}}""";
+        var prefix = RawFile(header, []);
+        using (var s = new FileStream(path, FileMode.CreateNew))
+        {
+            s.Write(prefix);
+            s.SetLength(prefix.Length + cAt + 1);
+        }
+        using var file = SafetensorsFile.Open(path);
+        Assert.Equal((int)b, file.Read<double>("b").Length);
+        Assert.Equal([(byte)0], file.Read<byte>("c").ToArray());
+        // Reading everything checks every entry first: "a" (exactly the limit) passes, "z" (another dtype) does not.
+        var only = dir.File("limit.safetensors");
+        var prefix2 = RawFile($$$"""{"a":{"dtype":"U8","shape":[{{{m}}}],"data_offsets":[0,{{{m}}}]},"z":{"dtype":"I8","shape":[],"data_offsets":[{{{m}}},{{{m + 1}}}]}}""", []);
+        using (var s = new FileStream(only, FileMode.CreateNew))
+        {
+            s.Write(prefix2);
+            s.SetLength(prefix2.Length + m + 1);
+        }
+        using var limit = SafetensorsFile.Open(only);
+        var ex = Assert.Throws<CheckpointException>(limit.ReadAll<byte>);
+        Assert.Equal("z", ex.TensorName);
+        Assert.Contains("dtype I8 in the file, but U8 (Byte) was expected", ex.Message);
+    }
 }

@@ -161,6 +161,12 @@ public class TorchStateDictTests
         state["bias_ih_l0"] = Tensor.Zeros<double>(16, 1);
         Assert.EndsWith("nothing loaded: bias_ih_l0: shape (16, 1) in the state, (16,) expected. (Parameter 'state')",
             Assert.Throws<ArgumentException>(() => lstm.LoadTorchStateDict(state)).Message);
+        // A plain RNN has one gate block (singular).
+        var rnn = new Rnn<double>(3, 4, new Rng(1));
+        var rnnState = rnn.ToTorchStateDict();
+        rnnState["weight_ih_l0"] = Tensor.Zeros<double>(4, 5);
+        Assert.Contains("weight_ih_l0: shape (4, 5) in the state, (4, 3) expected (Rnn: 1 gate block of hidden_size 4).",
+            Assert.Throws<ArgumentException>(() => rnn.LoadTorchStateDict(rnnState)).Message);
     }
 
     [Fact]
