@@ -155,6 +155,12 @@ public class TorchStateDictTests
         var linear = new Linear<double>(5, 3, new Rng(1), bias: false);
         var ex = Assert.Throws<ArgumentException>(() => linear.LoadTorchStateDict(new Dictionary<string, Tensor<double>> { ["weight"] = Tensor.Zeros<double>(3, 4) }));
         Assert.Equal("LoadTorchStateDict (Linear): 1 problem, nothing loaded: weight: shape (3, 4) in the state, (3, 5) expected. (Parameter 'state')", ex.Message);
+        // Unexpected keys are listed in ordinal order.
+        var extra = linear.ToTorchStateDict();
+        extra["zz"] = Tensor.Scalar(1.0);
+        extra["aa"] = Tensor.Zeros<double>(2);
+        Assert.EndsWith("2 problems, nothing loaded: unexpected aa (2,) (the module has no such key); unexpected zz () (the module has no such key). (Parameter 'state')",
+            Assert.Throws<ArgumentException>(() => linear.LoadTorchStateDict(extra)).Message);
         // A recurrent bias of another rank: no gate count is guessed from it either.
         var lstm = new Lstm<double>(3, 4, new Rng(1));
         var state = lstm.ToTorchStateDict();

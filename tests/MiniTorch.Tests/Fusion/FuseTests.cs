@@ -72,6 +72,41 @@ public class FuseTests
     }
 
     [Fact]
+    public void ABiasRowAsTheFirstArgumentGetsItsGradientToo()
+    {
+        // The broadcast row is argument 0, so it is the plan's first node: the backward walk must reach it.
+        var rng = new Rng(14);
+        var fused = Fuse.Pointwise<double>((b, x) => (x + b).Tanh() * b);
+        GradientProperty.Assert(v => fused(v[0], v[1]), [rng.Normal<double>([4]), rng.Normal<double>([2, 3, 4])]);
+    }
+
+    /// <summary>y = a + b²: a constant derivative for a only; b's derivative 2b reads the operand.</summary>
+    private sealed class APlusBSquared : BinaryRule<double>
+    {
+        public override string Name => "APlusBSquared";
+        public override string Symbol => "+²";
+        public override void Forward(ReadOnlySpan<double> a, ReadOnlySpan<double> b, Span<double> y)
+        { for (int i = 0; i < y.Length; i++) y[i] = a[i] + b[i] * b[i]; }
+        public override void Backward(int operand, ReadOnlySpan<double> a, ReadOnlySpan<double> b, ReadOnlySpan<double> y, ReadOnlySpan<double> g, Span<double> d)
+        {
+            if (operand == 0) throw new InvalidOperationException("operand 0 has a constant derivative");
+            for (int i = 0; i < d.Length; i++) d[i] = 2 * b[i] * g[i];
+        }
+        public override bool HasConstantDerivative(int operand, out double value) { value = 1; return operand == 0; }
+    }
+
+    [Fact]
+    public void ARuleWithOneConstantDerivativeStillGetsTheOperandsItsOtherDerivativeReads()
+    {
+        // b is a cheap intermediate (x * y), recomputed in the backward only because the rule's non-constant
+        // derivative reads it (the backward's scratch holds nothing from the forward).
+        var rule = new APlusBSquared();
+        var fused = Fuse.Pointwise<double>((x, y) => rule.Apply(x.Tanh(), x * y));
+        var rng = new Rng(15);
+        GradientProperty.Assert(v => fused(v[0], v[1]), [rng.Normal<double>([50, 3]), rng.Normal<double>([50, 3])]);
+    }
+
+    [Fact]
     public void ItTracesOncePerShape()
     {
         var fn = Fuse.Pointwise<double>(v => [v[0].Exp()], 1);
