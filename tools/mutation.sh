@@ -10,8 +10,11 @@
 #   reference   src/Reference/**                     tests: MiniTorch.Nn.Tests .Reference and .Golden
 #   engine      src/Autograd/{Engine,Function,Gradients,GradientPool,Variable,Node,GradMode}.cs   tests: MiniTorch.Tests .Autograd
 #   ops         src/Autograd/Ops/**                  tests: MiniTorch.Tests .Autograd and the bad-input tests
-# Environment: STRYKER_CONCURRENCY (default 1: one test runner), STRYKER_ARGS (extra arguments, e.g.
-# "--since main" or "--reporter cleartext"). On a shared machine pin it: taskset -c 0 tools/mutation.sh fusion
+# Environment: STRYKER_CONCURRENCY (default 1: one test runner), STRYKER_ARGS (extra arguments, e.g. "--since main",
+# or "--log-to-file" to follow each mutant in StrykerOutput/<date>/logs). On a shared machine pin it:
+# taskset -c 0 tools/mutation.sh fusion. No progress-bar reporter: it crashed at the end under a pseudo-terminal
+# (ShellProgressBar, negative width) and took the html/json reports with it. Cost: every mutant starts a test host
+# (4-15 s on one core), so checkpoint (~640 mutants) and fusion (~430) take 35-60 minutes each.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 area=${1:-fusion}
@@ -24,7 +27,7 @@ run() { # project-under-test, test-project, test filter, mutate globs...
   # shellcheck disable=SC2086
   (cd "$(dirname "$tests")" && dotnet stryker --project "$(basename "$project")" --test-project "$(basename "$tests")" \
      --configuration Release --concurrency "${STRYKER_CONCURRENCY:-1}" --test-case-filter "$filter" \
-     --reporter html --reporter json --reporter progress --reporter cleartext "${mutate[@]}" ${STRYKER_ARGS:-})
+     --reporter html --reporter json --reporter cleartext "${mutate[@]}" ${STRYKER_ARGS:-})
 }
 
 nn=tests/MiniTorch.Nn.Tests/MiniTorch.Nn.Tests.csproj
