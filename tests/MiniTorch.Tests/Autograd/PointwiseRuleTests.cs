@@ -145,4 +145,30 @@ public class PointwiseRuleTests
         Assert.Equal([2, 0], y.Data.ShapeArray);
         Assert.Equal([3, 0], (new Tensor<double>(3, 1).AsVariable() * new Tensor<double>(1, 0).AsVariable()).Data.ShapeArray);
     }
+
+    /// <summary>y = exp(a + b): both derivatives are y itself, so Backward reads only the result (the operands arrive empty).</summary>
+    private sealed class ExpSum : BinaryRule<double>
+    {
+        public override string Name => "ExpSum";
+        public override string Symbol => "e+";
+        public override RuleUses Uses => RuleUses.Output;
+        public override bool IsCheap => false;
+        public override void Forward(ReadOnlySpan<double> a, ReadOnlySpan<double> b, Span<double> y) { TP.Add(a, b, y); TP.Exp(y, y); }
+        public override void Backward(int operand, ReadOnlySpan<double> a, ReadOnlySpan<double> b, ReadOnlySpan<double> y, ReadOnlySpan<double> g, Span<double> d)
+        {
+            Assert.True(a.IsEmpty && b.IsEmpty);
+            TP.Multiply(y, g, d);
+        }
+    }
+
+    [Fact]
+    public void ARuleThatReadsOnlyItsResultGetsNoOperandsEagerAndFused()
+    {
+        var rule = new ExpSum();
+        var rng = new Rng(17);
+        Tensor<double>[] args = [rng.Normal<double>([3, 4]), rng.Normal<double>([4])];
+        GradientProperty.Assert(v => rule.Apply(v[0], v[1]), args);
+        var fused = Fuse.Pointwise<double>((a, b) => rule.Apply(a, b));
+        GradientProperty.Assert(v => fused(v[0], v[1]), args);
+    }
 }

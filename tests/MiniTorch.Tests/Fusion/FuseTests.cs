@@ -145,6 +145,32 @@ public class FuseTests
     }
 
     [Fact]
+    public void ChangingAFusedOpsInputOrOutputInPlaceBeforeBackwardFails()
+    {
+        // The fused op reads its inputs and outputs in its backward, so it saves both under the version check.
+        var fn = Fuse.Pointwise<double>(a => a.Tanh() * a);
+        var rng = new Rng(16);
+        var x = rng.Normal<double>([2, 3]).RequiresGrad("x");
+        var loss = fn(x).Sum();
+        x.Data.Fill(0.5);
+        Assert.Contains("now version 1", Assert.Throws<InvalidOperationException>(() => loss.Backward()).Message);
+        var x2 = rng.Normal<double>([2, 3]).RequiresGrad("x2");
+        var y = fn(x2);
+        var loss2 = (y * 2.0).Sum();
+        y.Data.Fill(0.5);
+        Assert.Contains("now version 1", Assert.Throws<InvalidOperationException>(() => loss2.Backward()).Message);
+    }
+
+    [Fact]
+    public void SixtyFourArgumentsAreAllowed()
+    {
+        var fn = Fuse.Pointwise<double>(v => [v.Aggregate((x, y) => x * y)], 64);
+        string text = fn.Describe(Enumerable.Repeat(new[] { 1 }, 64).ToArray());
+        Assert.Contains("\nl2: (1,)\n", text);                                  // argument 63
+        Assert.Throws<ArgumentOutOfRangeException>(() => Fuse.Pointwise<double>(v => [v[0]], 65));
+    }
+
+    [Fact]
     public void ANonPointwiseOpIsNamed()
     {
         var fn = Fuse.Pointwise<double>((a, b) => a.MatMul(b));
