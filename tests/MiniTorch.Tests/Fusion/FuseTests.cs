@@ -171,6 +171,37 @@ public class FuseTests
     }
 
     [Fact]
+    public void BadCallsAndBadFunctionsAreNamed()
+    {
+        var x = new Tensor<double>(2, 3).AsVariable();
+        Assert.Contains("arity must be between 1 and 64, got 0", Assert.Throws<ArgumentOutOfRangeException>(() => Fuse.Pointwise<double>(v => v, 0)).Message);
+        var two = Fuse.Pointwise<double>(v => [v[0] + v[1]], 2);
+        var count = Assert.Throws<ArgumentException>(() => two.Apply(x));
+        Assert.Contains("Fuse.Pointwise: expected 2 argument(s), got 1.", count.Message);
+        Assert.Equal("inputs", count.ParamName);
+        Assert.Contains("argument 1 is null.", Assert.Throws<ArgumentNullException>(() => two.Apply(x, null!)).Message);
+        Assert.Contains("expected 2 shape(s), got 1.", Assert.Throws<ArgumentException>(() => two.Describe([2, 3])).Message);
+        Assert.Contains("the function returned null.", Assert.Throws<InvalidOperationException>(() => Fuse.Pointwise<double>(v => null!, 1).Apply(x)).Message);
+        Assert.Contains("the function returned no results.", Assert.Throws<InvalidOperationException>(() => Fuse.Pointwise<double>(v => [], 1).Apply(x)).Message);
+        Assert.Contains("result 0 is null.", Assert.Throws<InvalidOperationException>(() => Fuse.Pointwise<double>(v => [null!], 1).Apply(x)).Message);
+        Assert.Contains("output 0 has shape (3,), but the function runs over rows (2,); every output must span all rows",
+            Assert.Throws<ArgumentException>(() => Fuse.Pointwise<double>(v => [v[1].Tanh()], 2).Apply(x, new Tensor<double>(3).AsVariable())).Message);
+        Assert.Contains("argument 0 is a scalar (shape ())",
+            Assert.Throws<ArgumentException>(() => Fuse.Pointwise<double>(a => a.Tanh())(Tensor.Scalar(1.0).AsVariable())).Message);
+        Assert.Contains("Mul of shapes (2, 3) and (2, 1) broadcasts the last axis",
+            Assert.Throws<ArgumentException>(() => Fuse.Pointwise<double>((a, b) => a * b)(x, new Tensor<double>(2, 1).AsVariable())).Message);
+        Assert.Contains("Concat on axis 0 of shapes (2, 3), (2, 3)",
+            Assert.Throws<ArgumentException>(() => Fuse.Pointwise<double>(a => Ops.Concat([a, a], 0))(x)).Message);
+    }
+
+    [Fact]
+    public void DescribePrintsAConcat()
+    {
+        var fn = Fuse.Pointwise<double>(v => [Ops.Concat([v[0], v[0].Tanh()], -1)], 1);
+        Assert.Equal("a: (2, 3)\nt1 = tanh(a)\nt2 = concat(a, t1)\nout0 = t2\n", fn.Describe([2, 3]));
+    }
+
+    [Fact]
     public void ANonPointwiseOpIsNamed()
     {
         var fn = Fuse.Pointwise<double>((a, b) => a.MatMul(b));
