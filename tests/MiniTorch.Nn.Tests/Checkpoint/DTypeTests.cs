@@ -270,4 +270,17 @@ public class DTypeTests
         Safetensors.Save(path, new Dictionary<string, Tensor<float>> { ["a"] = Tensor.Scalar(1f) }, dtype: "F32");
         Assert.Equal(1f, Safetensors.Load<float>(path)["a"].Item());
     }
+
+    [Fact]
+    public void ANaNStoredAsBF16StaysANaNEvenWhenRoundingWouldCarryOutOfIt()
+    {
+        // A NaN with every payload bit set: rounding its low half up would carry into the sign bit (giving -0); the NaN
+        // branch keeps its upper 16 bits and sets the quiet bit instead.
+        using var dir = new TempDir();
+        var path = dir.File("nan.safetensors");
+        float nan = BitConverter.Int32BitsToSingle(0x7FFFFFFF), negNan = BitConverter.UInt32BitsToSingle(0xFFFF8001);
+        Safetensors.Save(path, new Dictionary<string, Tensor<float>> { ["n"] = Tensor.FromArray([nan, negNan]) }, dtype: "BF16");
+        Assert.Equal(new ushort[] { 0x7FFF, 0xFFFF }, Words(File.ReadAllBytes(path), 2));
+        Assert.All(Safetensors.Load<float>(path, convert: true)["n"].ToArray(), v => Assert.True(float.IsNaN(v)));
+    }
 }

@@ -22,6 +22,7 @@ public class ValidationTests
 
         yield return ("header length zero: no '{'", RawFile("", new byte[8]), "the header does not start with '{'", null);
         yield return ("header starting with a space", Raw(" " + One(Entry("F32", "[2]", "[0,8]"))), "the header does not start with '{'", null);
+        yield return ("header length one byte beyond the end of the file", RawFile("{}", [], declaredLength: 3), "the header length 3 goes beyond the end of the file (10 bytes, so at most 2).", null);
         yield return ("header length exactly to the end of the file", RawFile(One(Entry("F32", "[0]", "[0,0]")), []), "", null);
         yield return ("JSON nested deeper than 8", Raw("""{"a":{"b":[[[[[[[[1]]]]]]]]}}"""), "the header is not valid JSON", null);
         yield return ("metadata twice", Raw("""{"__metadata__":{},"__metadata__":{}, "a":""" + Entry("F32", "[2]", "[0,8]") + "}"), "'__metadata__' appears twice in the header", null);
@@ -51,6 +52,8 @@ public class ValidationTests
         yield return ("a tensor ending one byte past the buffer", Raw(One(Entry("F32", "[2]", "[0,8]")), 7), "data_offsets [0, 8] go beyond the data buffer (7 bytes).", "a");
         yield return ("two tensors at the same offsets",
             Raw("""{"a":""" + Entry("F32", "[2]", "[0,8]") + ""","b":""" + Entry("F32", "[2]", "[0,8]") + "}", 8), "overlap those of 'a' (which end at 8)", "b");
+        yield return ("a tensor nested inside another (offset order is begin order, not end order)",
+            Raw("""{"a":""" + Entry("F32", "[4]", "[0,16]") + ""","b":""" + Entry("F32", "[1]", "[4,8]") + "}", 16), "its bytes [4, 8) overlap those of 'a' (which end at 16)", "b");
         yield return ("a hole after a tensor",
             Raw("""{"a":""" + Entry("F32", "[1]", "[0,4]") + ""","b":""" + Entry("F32", "[1]", "[5,9]") + "}", 9), "a hole of 1 bytes before it (it begins at 5, the previous tensor 'a' ends at 4)", "b");
         yield return ("a hole at the start (no previous tensor)", Raw(One(Entry("F32", "[1]", "[4,8]")), 8), "the previous tensors end at 0", "a");
@@ -150,5 +153,101 @@ public class ValidationTests
         using var file = SafetensorsFile.Open(path);
         var ex = Assert.Throws<CheckpointException>(() => file.Read<byte>("big"));
         Assert.Contains("shape (2147483647,) has more elements than a tensor can hold.", ex.Message);
+    }
+
+    [Fact]
+    public void ALengthPrefixAloneIsAnEmptyHeaderNotAShortFile()
+    {
+        // Exactly 8 bytes (header length 0): long enough for the prefix, so the complaint is the empty header.
+        using var dir = new TempDir();
+        var path = dir.File("eight.safetensors");
+        File.WriteAllBytes(path, new byte[8]);
+        var ex = Assert.Throws<CheckpointException>(() => SafetensorsFile.Open(path).Dispose());
+        Assert.Contains("the header does not start with '{'", ex.Message);
+        File.WriteAllBytes(path, new byte[7]);
+        Assert.Contains("the file is 7 bytes long, shorter than the 8-byte header length.",
+            Assert.Throws<CheckpointException>(() => SafetensorsFile.Open(path).Dispose()).Message);
+    }
+
+    [Fact]
+    public void AHeaderOfExactlyTheLimitIsReadNotRefused()
+    {
+        // A header length equal to MaxHeaderBytes is allowed (only longer ones are refused): this one is read and then
+        // fails on its content (zeros), not on its size. The file is sparse.
+        using var dir = new TempDir();
+        var path = dir.File("limit.safetensors");
+        var prefix = new byte[8];
+        BinaryPrimitives.WriteUInt64LittleEndian(prefix, Safetensors.MaxHeaderBytes);
+        using (var s = new FileStream(path, FileMode.CreateNew))
+        {
+            s.Write(prefix);
+            s.SetLength(8 + Safetensors.MaxHeaderBytes);
+        }
+        var ex = Assert.Throws<CheckpointException>(() => SafetensorsFile.Open(path).Dispose());
+        Assert.Contains("the header does not start with '{'", ex.Message);
+    }
+
+    [Fact]
+    public void AnEmptyTensorAtTheSameOffsetAsAnotherSortsFirstAndIsNoOverlap()
+    {
+        // Entries with equal begin offsets are ordered by their end: the empty one [0, 0) before [0, 8), whatever the
+        // header order, so the layout check sees no overlap.
+        using var dir = new TempDir();
+        var path = dir.File("tie.safetensors");
+        File.WriteAllBytes(path, RawFile("""{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"e":{"dtype":"F32","shape":[0],"data_offsets":[0,0]}}""",
+            F32Bytes(1f, 2f)));
+        using var file = SafetensorsFile.Open(path);
+        Assert.Equal(["e", "a"], file.Entries.Select(e => e.Name));
+        Assert.Equal([1f, 2f], file.Read<float>("a").ToArray());
+        Assert.Equal([0], file.Read<float>("e").ShapeArray);
+    }
+
+    [Fact]
+    public void AFileTruncatedAfterOpenFailsWhileReadingNamingTheTensor()
+    {
+        // The layout was valid when opened; another writer shortens the file before the data is read (the tensor is
+        // larger than the reader's 64 KiB buffer, so its end is read from the file, which is no longer there).
+        using var dir = new TempDir();
+        var path = dir.File("cut.safetensors");
+        Safetensors.Save(path, new Dictionary<string, Tensor<float>> { ["w"] = Tensor.Zeros<float>(40_000) });
+        using var file = SafetensorsFile.Open(path);
+        using (var w = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite)) w.SetLength(file.DataStart + 100_000);
+        var ex = Assert.Throws<CheckpointException>(() => file.Read<float>("w"));
+        Assert.Equal("w", ex.TensorName);
+        Assert.Contains("the file ended while reading the tensor's data.", ex.Message);
+        Assert.IsType<EndOfStreamException>(ex.InnerException);
+    }
+
+    [Fact]
+    public void TheSizeCheckCountsElementsNotBytesOrOffsetsAndAllowsExactlyTheLargestArray()
+    {
+        // A sparse file: "a" has exactly Array.MaxLength one-byte elements (allowed, never read here), "b" 2^20 F64
+        // elements (8 MiB: 64 Mi bits, far fewer elements), "c" one byte beyond offset 2^31 (its offsets are large, its
+        // element count is 1).
+        using var dir = new TempDir();
+        var path = dir.File("sizes.safetensors");
+        long m = Array.MaxLength, b = 1 << 20, cAt = m + 8 * b;
+        string header = $$$"""{"a":{"dtype":"U8","shape":[{{{m}}}],"data_offsets":[0,{{{m}}}]},"b":{"dtype":"F64","shape":[{{{b}}}],"data_offsets":[{{{m}}},{{{cAt}}}]},"c":{"dtype":"U8","shape":[1],"data_offsets":[{{{cAt}}},{{{cAt + 1}}}]}}""";
+        var prefix = RawFile(header, []);
+        using (var s = new FileStream(path, FileMode.CreateNew))
+        {
+            s.Write(prefix);
+            s.SetLength(prefix.Length + cAt + 1);
+        }
+        using var file = SafetensorsFile.Open(path);
+        Assert.Equal((int)b, file.Read<double>("b").Length);
+        Assert.Equal([(byte)0], file.Read<byte>("c").ToArray());
+        // Reading everything checks every entry first: "a" (exactly the limit) passes, "z" (another dtype) does not.
+        var only = dir.File("limit.safetensors");
+        var prefix2 = RawFile($$$"""{"a":{"dtype":"U8","shape":[{{{m}}}],"data_offsets":[0,{{{m}}}]},"z":{"dtype":"I8","shape":[],"data_offsets":[{{{m}}},{{{m + 1}}}]}}""", []);
+        using (var s = new FileStream(only, FileMode.CreateNew))
+        {
+            s.Write(prefix2);
+            s.SetLength(prefix2.Length + m + 1);
+        }
+        using var limit = SafetensorsFile.Open(only);
+        var ex = Assert.Throws<CheckpointException>(limit.ReadAll<byte>);
+        Assert.Equal("z", ex.TensorName);
+        Assert.Contains("dtype I8 in the file, but U8 (Byte) was expected", ex.Message);
     }
 }

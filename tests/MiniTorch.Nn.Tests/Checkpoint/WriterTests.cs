@@ -202,4 +202,19 @@ public class WriterTests
         TrainingCheckpoint.Load(path, other, strict: false);
         BitEqual(model.StateDict(), other.StateDict());
     }
+
+    [Fact]
+    public void NamesAndMetadataAreWrittenAsPlainUtf8NotEscaped()
+    {
+        // As the reference writer does: the header holds the names' UTF-8 bytes; only JSON's own escapes (quote,
+        // backslash, control characters) are escaped, never non-ASCII or HTML-sensitive characters.
+        var stream = new MemoryStream();
+        Safetensors.Write(stream, new Dictionary<string, Tensor<float>> { ["gewicht.ä<1>"] = Tensor.Scalar(1f) },
+            new Dictionary<string, string> { ["note"] = "größe & 'x'" });
+        var bytes = stream.ToArray();
+        string header = Encoding.UTF8.GetString(bytes, 8, (int)BinaryPrimitives.ReadUInt64LittleEndian(bytes));
+        Assert.Contains("\"gewicht.ä<1>\"", header);
+        Assert.Contains("\"größe & 'x'\"", header);
+        Assert.DoesNotContain("\\u", header);
+    }
 }

@@ -149,6 +149,33 @@ public class TorchStateDictTests
     }
 
     [Fact]
+    public void TheGateHintIsGivenOnlyForARecurrentKeyOfTheRightRank()
+    {
+        // A Linear weight has no gate blocks: the wrong shape is stated with nothing appended.
+        var linear = new Linear<double>(5, 3, new Rng(1), bias: false);
+        var ex = Assert.Throws<ArgumentException>(() => linear.LoadTorchStateDict(new Dictionary<string, Tensor<double>> { ["weight"] = Tensor.Zeros<double>(3, 4) }));
+        Assert.Equal("LoadTorchStateDict (Linear): 1 problem, nothing loaded: weight: shape (3, 4) in the state, (3, 5) expected. (Parameter 'state')", ex.Message);
+        // Unexpected keys are listed in ordinal order.
+        var extra = linear.ToTorchStateDict();
+        extra["zz"] = Tensor.Scalar(1.0);
+        extra["aa"] = Tensor.Zeros<double>(2);
+        Assert.EndsWith("2 problems, nothing loaded: unexpected aa (2,) (the module has no such key); unexpected zz () (the module has no such key). (Parameter 'state')",
+            Assert.Throws<ArgumentException>(() => linear.LoadTorchStateDict(extra)).Message);
+        // A recurrent bias of another rank: no gate count is guessed from it either.
+        var lstm = new Lstm<double>(3, 4, new Rng(1));
+        var state = lstm.ToTorchStateDict();
+        state["bias_ih_l0"] = Tensor.Zeros<double>(16, 1);
+        Assert.EndsWith("nothing loaded: bias_ih_l0: shape (16, 1) in the state, (16,) expected. (Parameter 'state')",
+            Assert.Throws<ArgumentException>(() => lstm.LoadTorchStateDict(state)).Message);
+        // A plain RNN has one gate block (singular).
+        var rnn = new Rnn<double>(3, 4, new Rng(1));
+        var rnnState = rnn.ToTorchStateDict();
+        rnnState["weight_ih_l0"] = Tensor.Zeros<double>(4, 5);
+        Assert.Contains("weight_ih_l0: shape (4, 5) in the state, (4, 3) expected (Rnn: 1 gate block of hidden_size 4).",
+            Assert.Throws<ArgumentException>(() => rnn.LoadTorchStateDict(rnnState)).Message);
+    }
+
+    [Fact]
     public void AMissingReverseTensorIsNamedWithItsShape()
     {
         var lstm = new Lstm<double>(3, 4, new Rng(1), numLayers: 2, bidirectional: true);

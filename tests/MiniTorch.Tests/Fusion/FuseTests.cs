@@ -72,6 +72,41 @@ public class FuseTests
     }
 
     [Fact]
+    public void ABiasRowAsTheFirstArgumentGetsItsGradientToo()
+    {
+        // The broadcast row is argument 0, so it is the plan's first node: the backward walk must reach it.
+        var rng = new Rng(14);
+        var fused = Fuse.Pointwise<double>((b, x) => (x + b).Tanh() * b);
+        GradientProperty.Assert(v => fused(v[0], v[1]), [rng.Normal<double>([4]), rng.Normal<double>([2, 3, 4])]);
+    }
+
+    /// <summary>y = a + b²: a constant derivative for a only; b's derivative 2b reads the operand.</summary>
+    private sealed class APlusBSquared : BinaryRule<double>
+    {
+        public override string Name => "APlusBSquared";
+        public override string Symbol => "+²";
+        public override void Forward(ReadOnlySpan<double> a, ReadOnlySpan<double> b, Span<double> y)
+        { for (int i = 0; i < y.Length; i++) y[i] = a[i] + b[i] * b[i]; }
+        public override void Backward(int operand, ReadOnlySpan<double> a, ReadOnlySpan<double> b, ReadOnlySpan<double> y, ReadOnlySpan<double> g, Span<double> d)
+        {
+            if (operand == 0) throw new InvalidOperationException("operand 0 has a constant derivative");
+            for (int i = 0; i < d.Length; i++) d[i] = 2 * b[i] * g[i];
+        }
+        public override bool HasConstantDerivative(int operand, out double value) { value = 1; return operand == 0; }
+    }
+
+    [Fact]
+    public void ARuleWithOneConstantDerivativeStillGetsTheOperandsItsOtherDerivativeReads()
+    {
+        // b is a cheap intermediate (x * y), recomputed in the backward only because the rule's non-constant
+        // derivative reads it (the backward's scratch holds nothing from the forward).
+        var rule = new APlusBSquared();
+        var fused = Fuse.Pointwise<double>((x, y) => rule.Apply(x.Tanh(), x * y));
+        var rng = new Rng(15);
+        GradientProperty.Assert(v => fused(v[0], v[1]), [rng.Normal<double>([50, 3]), rng.Normal<double>([50, 3])]);
+    }
+
+    [Fact]
     public void ItTracesOncePerShape()
     {
         var fn = Fuse.Pointwise<double>(v => [v[0].Exp()], 1);
@@ -88,6 +123,82 @@ public class FuseTests
     {
         var fn = Fuse.Pointwise<double>(v => [v[0].Narrow(-1, 0, 2).Tanh() * v[0].Narrow(-1, 2, 2).Sigmoid() + 0.5], 1);
         Assert.Equal("a: (3, 4)\nt1 = a[..., 0:2]\nt2 = tanh(t1)\nt3 = a[..., 2:4]\nt4 = sigmoid(t3)\nt5 = (t2 * t4)\nt6 = (t5 + 0.5)\nout0 = t6\n", fn.Describe([3, 4]));
+    }
+
+    [Fact]
+    public void DescribeNamesArgumentsBeyondTheAlphabetDistinctly()
+    {
+        // Arguments 0-25 print as a..z, 26-51 as a1..z1 (never a second "a").
+        var fn = Fuse.Pointwise<double>(v => [v.Aggregate((x, y) => x + y)], 27);
+        string text = fn.Describe(Enumerable.Repeat(new[] { 2 }, 27).ToArray());
+        Assert.StartsWith("a: (2,)\nb: (2,)\n", text);
+        Assert.Contains("\nz: (2,)\na1: (2,)\nt27 = (a + b)\n", text);
+        Assert.EndsWith(" + a1)\nout0 = t52\n", text);
+    }
+
+    [Fact]
+    public void DescribeLeavesOutValuesNoResultNeeds()
+    {
+        // The tanh is computed by the function but reaches no result: the plan drops it (it is never evaluated).
+        var fn = Fuse.Pointwise<double>(v => { _ = v[0].Tanh(); return [v[0].Sigmoid()]; }, 1);
+        Assert.Equal("a: (2, 3)\nt1 = sigmoid(a)\nout0 = t1\n", fn.Describe([2, 3]));
+    }
+
+    [Fact]
+    public void ChangingAFusedOpsInputOrOutputInPlaceBeforeBackwardFails()
+    {
+        // The fused op reads its inputs and outputs in its backward, so it saves both under the version check.
+        var fn = Fuse.Pointwise<double>(a => a.Tanh() * a);
+        var rng = new Rng(16);
+        var x = rng.Normal<double>([2, 3]).RequiresGrad("x");
+        var loss = fn(x).Sum();
+        x.Data.Fill(0.5);
+        Assert.Contains("now version 1", Assert.Throws<InvalidOperationException>(() => loss.Backward()).Message);
+        var x2 = rng.Normal<double>([2, 3]).RequiresGrad("x2");
+        var y = fn(x2);
+        var loss2 = (y * 2.0).Sum();
+        y.Data.Fill(0.5);
+        Assert.Contains("now version 1", Assert.Throws<InvalidOperationException>(() => loss2.Backward()).Message);
+    }
+
+    [Fact]
+    public void SixtyFourArgumentsAreAllowed()
+    {
+        var fn = Fuse.Pointwise<double>(v => [v.Aggregate((x, y) => x * y)], 64);
+        string text = fn.Describe(Enumerable.Repeat(new[] { 1 }, 64).ToArray());
+        Assert.Contains("\nl2: (1,)\n", text);                                  // argument 63
+        Assert.Throws<ArgumentOutOfRangeException>(() => Fuse.Pointwise<double>(v => [v[0]], 65));
+    }
+
+    [Fact]
+    public void BadCallsAndBadFunctionsAreNamed()
+    {
+        var x = new Tensor<double>(2, 3).AsVariable();
+        Assert.Contains("arity must be between 1 and 64, got 0", Assert.Throws<ArgumentOutOfRangeException>(() => Fuse.Pointwise<double>(v => v, 0)).Message);
+        var two = Fuse.Pointwise<double>(v => [v[0] + v[1]], 2);
+        var count = Assert.Throws<ArgumentException>(() => two.Apply(x));
+        Assert.Contains("Fuse.Pointwise: expected 2 argument(s), got 1.", count.Message);
+        Assert.Equal("inputs", count.ParamName);
+        Assert.Contains("argument 1 is null.", Assert.Throws<ArgumentNullException>(() => two.Apply(x, null!)).Message);
+        Assert.Contains("expected 2 shape(s), got 1.", Assert.Throws<ArgumentException>(() => two.Describe([2, 3])).Message);
+        Assert.Contains("the function returned null.", Assert.Throws<InvalidOperationException>(() => Fuse.Pointwise<double>(v => null!, 1).Apply(x)).Message);
+        Assert.Contains("the function returned no results.", Assert.Throws<InvalidOperationException>(() => Fuse.Pointwise<double>(v => [], 1).Apply(x)).Message);
+        Assert.Contains("result 0 is null.", Assert.Throws<InvalidOperationException>(() => Fuse.Pointwise<double>(v => [null!], 1).Apply(x)).Message);
+        Assert.Contains("output 0 has shape (3,), but the function runs over rows (2,); every output must span all rows",
+            Assert.Throws<ArgumentException>(() => Fuse.Pointwise<double>(v => [v[1].Tanh()], 2).Apply(x, new Tensor<double>(3).AsVariable())).Message);
+        Assert.Contains("argument 0 is a scalar (shape ())",
+            Assert.Throws<ArgumentException>(() => Fuse.Pointwise<double>(a => a.Tanh())(Tensor.Scalar(1.0).AsVariable())).Message);
+        Assert.Contains("Mul of shapes (2, 3) and (2, 1) broadcasts the last axis",
+            Assert.Throws<ArgumentException>(() => Fuse.Pointwise<double>((a, b) => a * b)(x, new Tensor<double>(2, 1).AsVariable())).Message);
+        Assert.Contains("Concat on axis 0 of shapes (2, 3), (2, 3)",
+            Assert.Throws<ArgumentException>(() => Fuse.Pointwise<double>(a => Ops.Concat([a, a], 0))(x)).Message);
+    }
+
+    [Fact]
+    public void DescribePrintsAConcat()
+    {
+        var fn = Fuse.Pointwise<double>(v => [Ops.Concat([v[0], v[0].Tanh()], -1)], 1);
+        Assert.Equal("a: (2, 3)\nt1 = tanh(a)\nt2 = concat(a, t1)\nout0 = t2\n", fn.Describe([2, 3]));
     }
 
     [Fact]
