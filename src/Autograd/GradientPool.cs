@@ -41,6 +41,9 @@ internal static class GradientPool<T> where T : unmanaged, IFloatingPointIeee754
         return new Tensor<T>(array, 0, shape);
     }
 
+    /// <summary>Bytes held by this thread's pool (for tests).</summary>
+    internal static long PooledBytes => t_bytes;
+
     /// <summary>Returns the rented buffers, except those in <paramref name="kept"/>, and clears the list.</summary>
     public static void Return(List<T[]> rented, HashSet<T[]>? kept)
     {

@@ -97,14 +97,14 @@ public abstract class Node<T> : Node where T : unmanaged, IFloatingPointIeee754<
     }
 
     /// <summary>
-    /// A zero-filled tensor for values this op keeps for its backward and never hands out (never its output). When the op
-    /// is recorded, the buffer comes from a pool and returns to it when the graph is freed, so a training loop does not
-    /// allocate it afresh every step. Call it from Forward.
+    /// A zero-filled tensor for values this op keeps for its backward and never hands out (never its output). The buffer
+    /// comes from a pool and returns to it when the graph is freed, or as soon as Forward returns when the op is not
+    /// recorded (no-grad inference keeps nothing), so neither a training loop nor a sampling loop allocates it afresh
+    /// every step. Call it from Forward.
     /// </summary>
     /// <param name="shape">The tensor's shape.</param>
     /// <returns>A zero-filled tensor of that shape.</returns>
-    protected Tensor<T> SavedBuffer(params int[] shape) =>
-        _inputs is null ? new Tensor<T>(shape) : GradientPool<T>.Zeros(shape, _savedBuffers ??= new());
+    protected Tensor<T> SavedBuffer(params int[] shape) => GradientPool<T>.Zeros(shape, _savedBuffers ??= new());
 
     /// <summary>
     /// Marks the instance as used and, when recording, keeps the inputs. Returns whether the op is recorded; reads the
@@ -134,6 +134,7 @@ public abstract class Node<T> : Node where T : unmanaged, IFloatingPointIeee754<
     private protected Variable<T> Finish(Tensor<T> result, bool record, bool anomaly)
     {
         if (result is null) throw new InvalidOperationException($"{Name}: Forward returned null.");
+        if (!record) ReleaseSavedBuffers();
         if (anomaly) Anomaly.Check(result, $"{Name} produced a non-finite value in its output 0 (forward)", null);
         if (!record) return new Variable<T>(result);
         Stamp(anomaly);
@@ -147,10 +148,19 @@ public abstract class Node<T> : Node where T : unmanaged, IFloatingPointIeee754<
             for (int k = 0; k < results.Length; k++)
                 Anomaly.Check(results[k], $"{Name} produced a non-finite value in its output {k} (forward)", null);
         if (record) Stamp(anomaly);
+        else ReleaseSavedBuffers();
         var outputs = new Variable<T>[results.Length];
         for (int k = 0; k < results.Length; k++)
             outputs[k] = record ? new Variable<T>(results[k], this, k) : new Variable<T>(results[k]);
         return outputs;
+    }
+
+    /// <summary>An op that was not recorded has no backward: what it saved for one goes back to the pool at once.</summary>
+    private void ReleaseSavedBuffers()
+    {
+        if (_savedBuffers is null) return;
+        GradientPool<T>.Return(_savedBuffers, null);
+        _savedBuffers = null;
     }
 
     /// <summary>Throws if a tensor saved for backward was written in place since it was saved.</summary>
