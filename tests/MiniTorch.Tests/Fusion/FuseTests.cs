@@ -138,6 +138,37 @@ public class FuseTests
     }
 
     [Fact]
+    public void InputShapesThatReadTheSameRunTogetherGetTheirOwnPlans()
+    {
+        // The plan cache's key separates the arguments' shapes: (2, 2), (2) and (2), (2, 2) list the same sizes 2, 2, 2
+        // and must not share a plan (the first broadcasts b over a's rows, the second a over b's). Both calls are checked
+        // in value and gradient against the same function run on the eager ops.
+        static Variable<double> F(Variable<double> a, Variable<double> b) => a.Tanh() * b + a * 0.5;
+        var fused = Fuse.Pointwise<double>(v => [F(v[0], v[1])], 2);
+        var rng = new Rng(21);
+        foreach (var (sa, sb) in new[] { (new[] { 2, 2 }, new[] { 2 }), (new[] { 2 }, new[] { 2, 2 }) })
+        {
+            var (a, b, g) = (rng.Normal<double>(sa), rng.Normal<double>(sb), rng.Normal<double>([2, 2]));
+            var (fa, fb) = (a.RequiresGrad(), b.RequiresGrad());
+            var y = fused.Apply(fa, fb)[0];
+            (y * g.AsVariable()).Sum().Backward();
+            var (ea, eb) = (a.RequiresGrad(), b.RequiresGrad());
+            var e = F(ea, eb);
+            (e * g.AsVariable()).Sum().Backward();
+            Assert.Equal(e.Data.ShapeString, y.Data.ShapeString);
+            Assert.True(GradCheck.ScaledError(e.Data.AsSpan(), y.Data.AsSpan()) <= 1e-12, $"values for a {Shapes.Str(sa)}, b {Shapes.Str(sb)}");
+            Assert.True(GradCheck.ScaledError(ea.Grad!.AsSpan(), fa.Grad!.AsSpan()) <= 1e-10, $"da for a {Shapes.Str(sa)}, b {Shapes.Str(sb)}");
+            Assert.True(GradCheck.ScaledError(eb.Grad!.AsSpan(), fb.Grad!.AsSpan()) <= 1e-10, $"db for a {Shapes.Str(sa)}, b {Shapes.Str(sb)}");
+        }
+        Assert.Equal(2, fused.TraceCount);
+        // And the sizes of one shape are kept apart: (1, 2) and (12) must not share a plan either.
+        var one = Fuse.Pointwise<double>(v => [v[0].Tanh()], 1);
+        Assert.Equal("(1, 2)", one.Apply(new Tensor<double>(1, 2).AsVariable())[0].Data.ShapeString);
+        Assert.Equal("(12,)", one.Apply(new Tensor<double>(12).AsVariable())[0].Data.ShapeString);
+        Assert.Equal(2, one.TraceCount);
+    }
+
+    [Fact]
     public void DescribePrintsTheProgram()
     {
         var fn = Fuse.Pointwise<double>(v => [v[0].Narrow(-1, 0, 2).Tanh() * v[0].Narrow(-1, 2, 2).Sigmoid() + 0.5], 1);
@@ -199,6 +230,7 @@ public class FuseTests
         Assert.Contains("Fuse.Pointwise: expected 2 argument(s), got 1.", count.Message);
         Assert.Equal("inputs", count.ParamName);
         Assert.Contains("argument 1 is null.", Assert.Throws<ArgumentNullException>(() => two.Apply(x, null!)).Message);
+        Assert.Equal("inputs", Assert.Throws<ArgumentNullException>(() => two.Apply((Variable<double>[])null!)).ParamName);
         Assert.Contains("expected 2 shape(s), got 1.", Assert.Throws<ArgumentException>(() => two.Describe([2, 3])).Message);
         Assert.Contains("the function returned null.", Assert.Throws<InvalidOperationException>(() => Fuse.Pointwise<double>(v => null!, 1).Apply(x)).Message);
         Assert.Contains("the function returned no results.", Assert.Throws<InvalidOperationException>(() => Fuse.Pointwise<double>(v => [], 1).Apply(x)).Message);
