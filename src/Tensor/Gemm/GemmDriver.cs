@@ -226,9 +226,11 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
                 T* bq = _bp + (nint)(q - _q0) * _sliceStride;
                 for (int ic = i0; ic < i1; ic += MC)
                 {
-                    // Full MR-row panels of op(A) are read in place; a last partial one is packed (zero-padded).
+                    // Full MR-row panels of op(A) are read in place, and so are a plain A's last rows down to the
+                    // smallest row-mode tile; what is left (a partial panel) is packed, zero-padded.
                     int mc = Math.Min(MC, i1 - ic), fullRows = packA ? 0 : mc / mr * mr;
-                    if (fullRows < mc) GemmPack<T>.A(pr.TransA, pr.A, pr.Lda, ic + fullRows, mc - fullRows, pc, kc, ap, mr);
+                    int inPlace = packA || pr.TransA ? fullRows : fullRows + GemmKernels<T>.RowsInPlace(mc - fullRows);
+                    if (inPlace < mc) GemmPack<T>.A(pr.TransA, pr.A, pr.Lda, ic + inPlace, mc - inPlace, pc, kc, ap, mr);
                     for (int u = 0; u < ns; u++)
                     {
                         int s = s0 + (sStart + u) % ns;
@@ -252,10 +254,13 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
                             for (; ir < fullRows; ir += mr)
                                 GemmKernels<T>.Tile(kc, pr.A + (nint)pc * pr.Lda + ic + ir, pr.Lda, bs, bKs, cs + ir * pr.Ldc, pr.Ldc, mr, ncols, overwrite);
                         else
-                            for (; ir < fullRows; ir += mr)
-                                GemmKernels<T>.TileRows(kc, pr.A + (nint)(ic + ir) * pr.Lda + pc, pr.Lda, bs, bKs, cs + ir * pr.Ldc, pr.Ldc, ncols, overwrite);
+                            for (int h = mr; ir < inPlace; ir += h)
+                            {
+                                while (ir + h > inPlace) h = NextHeight(h);
+                                GemmKernels<T>.TileRows(kc, pr.A + (nint)(ic + ir) * pr.Lda + pc, pr.Lda, bs, bKs, cs + ir * pr.Ldc, pr.Ldc, h, ncols, overwrite);
+                            }
                         for (; ir < mc; ir += mr)
-                            GemmKernels<T>.Tile(kc, ap + (nint)(ir - fullRows) * kc, mr, bs, bKs, cs + ir * pr.Ldc, pr.Ldc,
+                            GemmKernels<T>.Tile(kc, ap + (nint)(ir - inPlace) * kc, mr, bs, bKs, cs + ir * pr.Ldc, pr.Ldc,
                                 Math.Min(mr, mc - ir), ncols, overwrite);
                     }
                 }
@@ -280,4 +285,7 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
     }
 
     internal static int RoundUp(int x, int m) => (x + m - 1) / m * m;
+
+    /// <summary>The next shorter row-mode tile height after <paramref name="h"/>.</summary>
+    private static int NextHeight(int h) => GemmKernels<T>.RowHeights[Array.IndexOf(GemmKernels<T>.RowHeights, h) + 1];
 }
