@@ -271,17 +271,20 @@ internal sealed class Plan<T> where T : unmanaged, IFloatingPointIeee754<T>
         for (int i = 0; i < _inputShapes.Length; i++) if (grads.Needs(i)) wanted |= 1UL << i;
         if (wanted == 0) return;
         int count = _nodes.Length;
-        // Adjoint storage: an input with the plan's rows accumulates straight into its gradient buffer; every other
-        // node that leads to a wanted input gets a chunk-sized slot.
+        // Adjoint storage: an input with the plan's rows accumulates straight into its gradient buffer (or, when
+        // nothing has arrived for it yet, writes it: fresh storage, not zeroed); every other node that leads to a
+        // wanted input gets a chunk-sized slot.
         var adjSlot = new int[count];
         var buffers = new Tensor<T>?[_inputShapes.Length];
+        var fresh = new bool[count];
         int adjWidth = 0;
         for (int n = 0; n < count; n++)
         {
             adjSlot[n] = -1;
             if ((_dependsOn[n] & wanted) == 0) continue;
             var node = _nodes[n];
-            if (node.Kind == NodeKind.Input) buffers[node.Index] = grads.Buffer(node.Index);
+            if (node.Kind == NodeKind.Input)
+                buffers[node.Index] = _inputRows[node.Index] is null ? grads.BufferToWrite(node.Index, out fresh[n]) : grads.Buffer(node.Index);
             if (node.Kind == NodeKind.Input && _inputRows[node.Index] is null) continue;
             adjSlot[n] = adjWidth;
             adjWidth += node.Width;
@@ -303,9 +306,12 @@ internal sealed class Plan<T> where T : unmanaged, IFloatingPointIeee754<T>
                 b.W.R0 = r0;
                 b.W.Rows = Math.Min(k, Rows - r0);
                 foreach (int n in _recompute) Evaluate(ref b.W, n);
-                for (int n = 0; n < count; n++) b.Written[n] = adjSlot[n] < 0 && _nodes[n].Kind == NodeKind.Input; // buffers accumulate
+                // An input's gradient buffer holds a value already (accumulate into it), unless it is fresh.
+                for (int n = 0; n < count; n++) b.Written[n] = adjSlot[n] < 0 && _nodes[n].Kind == NodeKind.Input && !fresh[n];
                 for (int n = count - 1; n >= 0; n--)
                     if ((_dependsOn[n] & wanted) != 0) Propagate(ref b, n, wanted, gradOutputs);
+                for (int n = 0; n < count; n++)
+                    if (fresh[n] && !b.Written[n]) Adj(ref b, n).Clear(); // no gradient reached it on these rows
             }
         }
         finally { ArrayPool<T>.Shared.Return(rent); }
