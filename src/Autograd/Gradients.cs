@@ -161,6 +161,9 @@ public sealed class Gradients<T> where T : unmanaged, IFloatingPointIeee754<T>
         return slot.Value;
     }
 
+    /// <summary>Whether input <paramref name="i"/> has exactly <paramref name="shape"/> (a gradient of that shape needs no reduction).</summary>
+    internal bool InputHasShape(int i, ReadOnlySpan<int> shape) => _inputs[i].Data.HasShape(shape);
+
     /// <summary>
     /// dst += g·bᵀ (dst = g·bᵀ when <paramref name="accumulate"/> is false). A right operand seen a second time in this pass (a recurrent weight used at every step) is
     /// transposed once and kept for the rest of the pass, so the later products are plain ones, which run about twice
