@@ -332,13 +332,66 @@ public static class SpanMath
         else TP.Sigmoid(x, y);
     }
 
-    /// <summary>tanh x elementwise.</summary>
+    /// <summary>
+    /// tanh x elementwise, within a few units in the last place everywhere. TensorPrimitives.Tanh loses relative
+    /// accuracy as |x| goes to 0 (measured, System.Numerics.Tensors 11.0: 55 ulp at |x| = 0.01-0.06, thousands below
+    /// 0.01, tanh(0f) = -6e-8); so |x| &lt; 1/4 gets tanh's Taylor series instead, odd terms up to x²¹ (the first left
+    /// out is below 1e-18 relative there).
+    /// </summary>
     /// <param name="x">The inputs.</param>
     /// <param name="y">Receives the results (same length; may be <paramref name="x"/> itself).</param>
     public static void Tanh<T>(ReadOnlySpan<T> x, Span<T> y) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (typeof(T) == typeof(float)) TP.Tanh(F(x), F(y));
-        else TP.Tanh(x, y);
+        if (y.Length != x.Length) throw new ArgumentException($"Tanh: {x.Length} inputs but room for {y.Length} results.", nameof(y));
+        const int Block = 256; // in place, each block's inputs are kept for the fix-up
+        Span<T> keep = stackalloc T[Math.Min(Block, x.Length)];
+        bool inPlace = x.Overlaps(y);
+        for (int i = 0; i < x.Length; i += inPlace ? Block : x.Length)
+        {
+            int n = inPlace ? Math.Min(Block, x.Length - i) : x.Length;
+            scoped ReadOnlySpan<T> xs = x.Slice(i, n);
+            if (inPlace) { xs.CopyTo(keep); xs = keep[..n]; }
+            var ys = y.Slice(i, n);
+            if (typeof(T) == typeof(float)) TP.Tanh(F(xs), F(ys));
+            else TP.Tanh(xs, ys);
+            TanhNearZero(xs, ys);
+        }
+    }
+
+    // tanh's Taylor coefficients c1, c3, ..., c21 (tanh x = Σ c_(2k+1) x^(2k+1), |x| < π/2).
+    private static readonly double[] TanhSeries =
+    [
+        1, -1.0 / 3, 2.0 / 15, -17.0 / 315, 62.0 / 2835, -1382.0 / 155925, 21844.0 / 6081075, -929569.0 / 638512875,
+        6404582.0 / 10854718875, -443861162.0 / 1856156927625, 18888466084.0 / 194896477400625,
+    ];
+
+    /// <summary>Overwrites y[i] with the series value wherever |x[i]| &lt; 1/4 (a vector at a time; vectors with no such lane are skipped).</summary>
+    private static void TanhNearZero<T>(ReadOnlySpan<T> x, Span<T> y) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T limit = T.CreateTruncating(0.25);
+        int i = 0;
+        if (Vector.IsHardwareAccelerated && Vector<T>.IsSupported)
+        {
+            var lim = new Vector<T>(limit);
+            for (; i + Vector<T>.Count <= x.Length; i += Vector<T>.Count)
+            {
+                var v = new Vector<T>(x[i..]);
+                var abs = Vector.Abs(v);
+                if (!Vector.LessThanAny(abs, lim)) continue;
+                var z = v * v;
+                var s = new Vector<T>(T.CreateTruncating(TanhSeries[^1]));
+                for (int k = TanhSeries.Length - 2; k >= 0; k--) s = s * z + new Vector<T>(T.CreateTruncating(TanhSeries[k]));
+                Vector.ConditionalSelect(Vector.LessThan(abs, lim), v * s, new Vector<T>(y[i..])).CopyTo(y[i..]);
+            }
+        }
+        for (; i < x.Length; i++)
+        {
+            T v = x[i];
+            if (!(T.Abs(v) < limit)) continue;
+            T z = v * v, s = T.CreateTruncating(TanhSeries[^1]);
+            for (int k = TanhSeries.Length - 2; k >= 0; k--) s = s * z + T.CreateTruncating(TanhSeries[k]);
+            y[i] = v * s;
+        }
     }
 
     /// <summary>e^x elementwise.</summary>
