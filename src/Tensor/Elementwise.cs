@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.Intrinsics;
 using TP = System.Numerics.Tensors.TensorPrimitives;
 
 namespace MiniTorch;
@@ -358,39 +359,69 @@ public static class SpanMath
         }
     }
 
-    // tanh's Taylor coefficients c1, c3, ..., c21 (tanh x = Σ c_(2k+1) x^(2k+1), |x| < π/2).
-    private static readonly double[] TanhSeries =
-    [
-        1, -1.0 / 3, 2.0 / 15, -17.0 / 315, 62.0 / 2835, -1382.0 / 155925, 21844.0 / 6081075, -929569.0 / 638512875,
-        6404582.0 / 10854718875, -443861162.0 / 1856156927625, 18888466084.0 / 194896477400625,
-    ];
-
-    /// <summary>Overwrites y[i] with the series value wherever |x[i]| &lt; 1/4 (a vector at a time; vectors with no such lane are skipped).</summary>
+    /// <summary>Overwrites y[i] with tanh's series wherever |x[i]| &lt; 1/4 (a vector at a time; vectors with no such lane are skipped).</summary>
     private static void TanhNearZero<T>(ReadOnlySpan<T> x, Span<T> y) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        T limit = T.CreateTruncating(0.25);
         int i = 0;
-        if (Vector.IsHardwareAccelerated && Vector<T>.IsSupported)
+        if (Vector512.IsHardwareAccelerated)
         {
-            var lim = new Vector<T>(limit);
-            for (; i + Vector<T>.Count <= x.Length; i += Vector<T>.Count)
+            var lim = Vector512.Create(TanhSeries<T>.Limit);
+            for (; i + Vector512<T>.Count <= x.Length; i += Vector512<T>.Count)
             {
-                var v = new Vector<T>(x[i..]);
-                var abs = Vector.Abs(v);
-                if (!Vector.LessThanAny(abs, lim)) continue;
-                var z = v * v;
-                var s = new Vector<T>(T.CreateTruncating(TanhSeries[^1]));
-                for (int k = TanhSeries.Length - 2; k >= 0; k--) s = s * z + new Vector<T>(T.CreateTruncating(TanhSeries[k]));
-                Vector.ConditionalSelect(Vector.LessThan(abs, lim), v * s, new Vector<T>(y[i..])).CopyTo(y[i..]);
+                var v = Vector512.Create<T>(x[i..]);
+                var small = Vector512.LessThan(Vector512.Abs(v), lim);
+                if (small == Vector512<T>.Zero) continue;
+                Vector512.ConditionalSelect(small, TanhSeries<T>.Of(v), Vector512.Create<T>(y[i..])).CopyTo(y[i..]);
+            }
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            var lim = Vector256.Create(TanhSeries<T>.Limit);
+            for (; i + Vector256<T>.Count <= x.Length; i += Vector256<T>.Count)
+            {
+                var v = Vector256.Create<T>(x[i..]);
+                var small = Vector256.LessThan(Vector256.Abs(v), lim);
+                if (small == Vector256<T>.Zero) continue;
+                Vector256.ConditionalSelect(small, TanhSeries<T>.Of(v), Vector256.Create<T>(y[i..])).CopyTo(y[i..]);
             }
         }
         for (; i < x.Length; i++)
+            if (T.Abs(x[i]) < TanhSeries<T>.Limit) y[i] = TanhSeries<T>.Of(x[i]);
+    }
+
+    /// <summary>tanh x = Σ c_(2k+1) x^(2k+1) for |x| &lt; π/2, odd terms to x²¹, by Horner in x² (used for |x| &lt; 1/4).</summary>
+    private static class TanhSeries<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public static readonly T Limit = T.CreateTruncating(0.25);
+        private static readonly T C1 = T.One, C3 = T.CreateTruncating(-1.0 / 3), C5 = T.CreateTruncating(2.0 / 15),
+            C7 = T.CreateTruncating(-17.0 / 315), C9 = T.CreateTruncating(62.0 / 2835), C11 = T.CreateTruncating(-1382.0 / 155925),
+            C13 = T.CreateTruncating(21844.0 / 6081075), C15 = T.CreateTruncating(-929569.0 / 638512875),
+            C17 = T.CreateTruncating(6404582.0 / 10854718875), C19 = T.CreateTruncating(-443861162.0 / 1856156927625),
+            C21 = T.CreateTruncating(18888466084.0 / 194896477400625);
+
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static T Of(T x)
         {
-            T v = x[i];
-            if (!(T.Abs(v) < limit)) continue;
-            T z = v * v, s = T.CreateTruncating(TanhSeries[^1]);
-            for (int k = TanhSeries.Length - 2; k >= 0; k--) s = s * z + T.CreateTruncating(TanhSeries[k]);
-            y[i] = v * s;
+            T z = x * x;
+            return x * (C1 + z * (C3 + z * (C5 + z * (C7 + z * (C9 + z * (C11 + z * (C13 + z * (C15 + z * (C17 + z * (C19 + z * C21))))))))));
+        }
+
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static Vector512<T> Of(Vector512<T> x)
+        {
+            var z = x * x;
+            return x * (Vector512.Create(C1) + z * (Vector512.Create(C3) + z * (Vector512.Create(C5) + z * (Vector512.Create(C7) + z * (Vector512.Create(C9)
+                + z * (Vector512.Create(C11) + z * (Vector512.Create(C13) + z * (Vector512.Create(C15) + z * (Vector512.Create(C17)
+                + z * (Vector512.Create(C19) + z * Vector512.Create(C21)))))))))));
+        }
+
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static Vector256<T> Of(Vector256<T> x)
+        {
+            var z = x * x;
+            return x * (Vector256.Create(C1) + z * (Vector256.Create(C3) + z * (Vector256.Create(C5) + z * (Vector256.Create(C7) + z * (Vector256.Create(C9)
+                + z * (Vector256.Create(C11) + z * (Vector256.Create(C13) + z * (Vector256.Create(C15) + z * (Vector256.Create(C17)
+                + z * (Vector256.Create(C19) + z * Vector256.Create(C21)))))))))));
         }
     }
 
