@@ -425,4 +425,41 @@ public class OpContractTests
             new BinaryRule<double>[] { AddRule<double>.Instance, SubRule<double>.Instance, MulRule<double>.Instance, DivRule<double>.Instance,
                 MaximumRule<double>.Instance, MinimumRule<double>.Instance }.Select(r => r.Symbol));
     }
+
+    // ---- rules: the written-out derivative agrees with the declared constant; Relu's kink ----
+
+    [Fact]
+    public void ARuleWithAConstantDerivativeComputesTheSameInItsBackward()
+    {
+        // The eager op and the compiler apply the constant; a caller of the rule's Backward must get the same g·c.
+        double[] a = [1.5, -2, 0.25], b = [3, 0.5, -1], g = [2, -3, 5];
+        var d = new double[3];
+        foreach (var (rule, operand) in new (BinaryRule<double>, int)[] { (AddRule<double>.Instance, 0), (AddRule<double>.Instance, 1), (SubRule<double>.Instance, 0), (SubRule<double>.Instance, 1) })
+        {
+            Assert.True(rule.HasConstantDerivative(operand, out double c));
+            rule.Backward(operand, a, b, [], g, d);
+            Assert.Equal(g.Select(v => v * c).ToArray(), d);
+        }
+        Assert.True(SubRule<double>.Instance.HasConstantDerivative(1, out double minusOne));
+        Assert.Equal(-1.0, minusOne);
+        foreach (var rule in new UnaryRule<double>[] { NegRule<double>.Instance, new ScaleRule<double>(-2.5), new AddScalarRule<double>(4) })
+        {
+            Assert.True(rule.HasConstantDerivative(out double c));
+            rule.Backward(a, [], g, d);
+            Assert.Equal(g.Select(v => v * c).ToArray(), d);
+        }
+        Assert.Equal(4.0, new AddScalarRule<double>(4).Addend);
+        Assert.Equal(1.5, new PowRule<double>(1.5).Exponent);
+        Assert.Equal(0.1, new LeakyReluRule<double>(0.1).NegativeSlope);
+        Assert.Equal((-1.0, 2.0), (new ClampRule<double>(-1, 2).Min, new ClampRule<double>(-1, 2).Max));
+        Assert.Equal(GeluApproximation.Tanh, new GeluRule<double>(GeluApproximation.Tanh).Approximate);
+    }
+
+    [Fact]
+    public void ReluPassesNoGradientAtZero()
+    {
+        var x = V(-1, 0, 1);
+        x.Relu().Backward(Tensor.FromArray([2.0, 3, 4]));
+        Assert.Equal([0.0, 0, 4], x.Grad!.ToArray()); // relu'(0) = 0, PyTorch's choice
+    }
 }
