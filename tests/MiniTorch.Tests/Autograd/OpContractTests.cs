@@ -431,12 +431,14 @@ public class OpContractTests
     [Fact]
     public void ARuleWithAConstantDerivativeComputesTheSameInItsBackward()
     {
-        // The eager op and the compiler apply the constant; a caller of the rule's Backward must get the same g·c.
+        // A rule that reads neither operand nor result (Uses None) must declare its constant derivative, which the eager
+        // op and the compiler apply without calling Backward; a caller of the rule's Backward must still get the same g·c.
         double[] a = [1.5, -2, 0.25], b = [3, 0.5, -1], g = [2, -3, 5];
         var d = new double[3];
         foreach (var (rule, operand) in new (BinaryRule<double>, int)[] { (AddRule<double>.Instance, 0), (AddRule<double>.Instance, 1), (SubRule<double>.Instance, 0), (SubRule<double>.Instance, 1) })
         {
             Assert.True(rule.HasConstantDerivative(operand, out double c));
+            Array.Fill(d, double.NaN);
             rule.Backward(operand, a, b, [], g, d);
             Assert.Equal(g.Select(v => v * c).ToArray(), d);
         }
@@ -445,6 +447,7 @@ public class OpContractTests
         foreach (var rule in new UnaryRule<double>[] { NegRule<double>.Instance, new ScaleRule<double>(-2.5), new AddScalarRule<double>(4) })
         {
             Assert.True(rule.HasConstantDerivative(out double c));
+            Array.Fill(d, double.NaN);
             rule.Backward(a, [], g, d);
             Assert.Equal(g.Select(v => v * c).ToArray(), d);
         }
@@ -461,5 +464,17 @@ public class OpContractTests
         var x = V(-1, 0, 1);
         x.Relu().Backward(Tensor.FromArray([2.0, 3, 4]));
         Assert.Equal([0.0, 0, 4], x.Grad!.ToArray()); // relu'(0) = 0, PyTorch's choice
+    }
+
+    [Fact]
+    public void ChangingWheresMaskInPlaceBeforeBackwardFails()
+    {
+        // The mask routes the gradient, so Where keeps it under the version check like any saved tensor.
+        var mask = Tensor.FromArray([1.0, 0]);
+        var a = V(1, 2);
+        var y = Ops.Where(mask, a, V(3, 4)).Sum();
+        mask.Fill(0);
+        Assert.Throws<InvalidOperationException>(() => y.Backward());
+        Assert.Null(a.Grad);
     }
 }
