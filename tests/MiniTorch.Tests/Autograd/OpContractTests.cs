@@ -477,4 +477,15 @@ public class OpContractTests
         Assert.Throws<InvalidOperationException>(() => y.Backward());
         Assert.Null(a.Grad);
     }
+
+    [Fact]
+    public void ABatchedOperandUsedInTwoProductsGetsBothGradients()
+    {
+        // (…,M,K)·(…,K,N) writes each slice's product into the operand's gradient buffer: it must add to what another
+        // use already put there, for the left operand (a used twice) and the right one (b used twice).
+        var rng = new Rng(23);
+        Tensor<double> a = rng.Normal<double>([2, 3, 4]), b = rng.Normal<double>([2, 4, 2]), c = rng.Normal<double>([2, 4, 2]);
+        GradientProperty.Assert(v => v[0].MatMul(v[1]) + v[0].MatMul(v[2]).Tanh(), [a, b, c]);
+        GradientProperty.Assert(v => v[0].MatMul(v[2]) + v[1].MatMul(v[2]).Tanh(), [a, rng.Normal<double>([2, 3, 4]), b]);
+    }
 }
