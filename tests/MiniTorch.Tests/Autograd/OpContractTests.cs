@@ -7,8 +7,10 @@ namespace MiniTorch.Tests.Autograd;
 /// <summary>
 /// What the op facade (Ops) promises beyond the gradient properties: each bad argument is rejected with the exact
 /// exception type, parameter name and message before anything is drawn or recorded; edge inputs (an empty axis, an
-/// all-masked loss, a size-1 normalised axis, bounds that meet) give the stated values; every op is named in the graph
-/// and every primitive rule prints as the source Fuse.Describe shows.
+/// all-masked loss, a size-1 normalised axis, bounds that meet) give the stated values; gradients are exact next to
+/// constant inputs and add up for an operand used twice; saved arguments are under the version check; every op is named
+/// in the graph and every primitive rule prints as the source Fuse.Describe shows. Written against Stryker's survivors
+/// in the ops area (tools/mutation.sh ops); each test was watched failing with its mutation applied by hand.
 /// </summary>
 public class OpContractTests
 {
