@@ -45,7 +45,7 @@ case $area in
   engine)     run MiniTorch.Autograd.csproj "$core" 'FullyQualifiedName~MiniTorch.Tests.Autograd' \
                 '**/Engine.cs' '**/Function.cs' '**/Gradients.cs' '**/GradientPool.cs' '**/Variable.cs' '**/Node.cs' '**/GradMode.cs' ;;
   ops)        run MiniTorch.Autograd.csproj "$core" 'FullyQualifiedName~MiniTorch.Tests.Autograd|FullyQualifiedName~MiniTorch.Tests.BadInputTests' \
-                '**/Ops/**/*.cs' ;;
+                '**/Ops/**/*.cs' '**/Autograd/Ops.cs' ;;
   all)        for a in checkpoint fusion reference engine ops; do "$0" "$a"; done ;;
   *) echo "usage: $0 [checkpoint|fusion|reference|engine|ops|all]" >&2; exit 2 ;;
 esac

@@ -110,6 +110,7 @@ public class BadInputTests
         ["Permute"] = () => C(() => V(2, 3).Permute(0, 0), "Permute", "repeated"),
         ["Transpose rank"] = () => C(() => V(3).Transpose(), "Transpose", "(3,)"),
         ["Transpose axis"] = () => C(() => V(2, 3).Transpose(0, -3), "Transpose", "axis -3"),
+        ["Transpose first axis"] = () => C(() => V(2, 3).Transpose(2, 0), "Transpose", "axis 2"),
         ["Narrow"] = () => C(() => V(2, 3).Narrow(1, 1, 3), "Narrow", "[1, 4)", "[0, 3]"),
         ["Select"] = () => C(() => V(2, 3).Select(0, 2), "Select", "index 2", "[0, 2)"),
         ["Unbind"] = () => C(() => V(2, 3).Unbind(2), "Unbind", "axis 2"),
