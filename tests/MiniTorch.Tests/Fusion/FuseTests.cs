@@ -7,7 +7,8 @@ namespace MiniTorch.Tests.Fusion;
 /// <summary>Fuse.Pointwise on hand-written functions: values and gradients against the eager ops, and bad input.</summary>
 public class FuseTests
 {
-    private static (Variable<double> H, Variable<double> C) LstmGates(Variable<double> a, Variable<double> c)
+    /// <summary>The seed's LSTM gate equations on a (N, 4H) = [a_i | a_f | a_o | a_g] and c (N, H).</summary>
+    internal static (Variable<T> H, Variable<T> C) LstmGates<T>(Variable<T> a, Variable<T> c) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         int h = a.Dim(-1) / 4;
         var i = a.Narrow(-1, 0, h).Sigmoid();

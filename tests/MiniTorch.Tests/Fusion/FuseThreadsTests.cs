@@ -13,17 +13,6 @@ namespace MiniTorch.Tests.Fusion;
 [Collection(nameof(ParallelismCollection))]
 public class FuseThreadsTests
 {
-    private static (Variable<T> H, Variable<T> C) Gates<T>(Variable<T> a, Variable<T> c) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        int h = a.Dim(-1) / 4;
-        var i = a.Narrow(-1, 0, h).Sigmoid();
-        var f = a.Narrow(-1, h, h).Sigmoid();
-        var o = a.Narrow(-1, 2 * h, h).Sigmoid();
-        var g = a.Narrow(-1, 3 * h, h).Tanh();
-        var cNext = f * c + i * g;
-        return (o * cNext.Tanh(), cNext);
-    }
-
     /// <summary>Values and gradients of the fused gates at <paramref name="threads"/> threads, flattened in one list.</summary>
     private static List<T[]> Run<T>(int threads, int n, int h, Rng rng) where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -31,7 +20,7 @@ public class FuseThreadsTests
         try
         {
             Parallelism.MaxThreads = threads;
-            var fused = Fuse.Pointwise<T>(Gates);
+            var fused = Fuse.Pointwise<T>(FuseTests.LstmGates);
             var a = rng.Normal<T>([n, 4 * h], std: 2).RequiresGrad();
             var c = rng.Normal<T>([n, h]).RequiresGrad();
             var (gh, gc) = (rng.Normal<T>([n, h]).AsVariable(), rng.Normal<T>([n, h]).AsVariable());
