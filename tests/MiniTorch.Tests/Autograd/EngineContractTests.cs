@@ -124,6 +124,12 @@ public class EngineContractTests
         Assert.True(loss.GradFn!.IsFreed);
         Assert.True(mid.GradFn!.IsFreed);
         Assert.False(side.GradFn!.IsFreed); // Grad did not run it: it is still whole
+        // An output whose ops lead to no requested input is not run either, though it has an upstream gradient.
+        var sideLoss = side.Sum();
+        var again = (a.Tanh() * side).Sum();
+        Assert.Equal(g.ToArray(), AG.Grad([again, sideLoss], [a])[0]!.ToArray());
+        Assert.False(sideLoss.GradFn!.IsFreed);
+        Assert.True(again.GradFn!.IsFreed);
         side.Sum().Backward();
         Assert.Equal(side.Data.ToArray(), b.Grad!.ToArray()); // d exp(b) = exp(b)
     }
@@ -188,26 +194,33 @@ public class EngineContractTests
             var rng = new Rng(5);
             var x = rng.Normal<double>([4, 3]).AsVariable();
 
+            // Passes of the same sizes rent buffers of the same length: none of them may be a buffer handed out before.
+            void MorePasses()
+            {
+                for (int i = 0; i < 3; i++)
+                {
+                    var w3 = rng.Normal<double>([3, 2]).RequiresGrad("W3");
+                    (x.MatMul(w3) * 0.0).Sum().Backward();
+                    Assert.Equal(new double[6], w3.Grad!.ToArray());
+                    AG.Grad([(x.MatMul(w3) * 0.0).Sum()], [w3]);
+                }
+            }
+
             // A leaf's Grad made by the pass (a deferred weight product: a rented buffer).
             var w1 = rng.Normal<double>([3, 2]).RequiresGrad("W1");
             x.MatMul(w1).Sum().Backward();
             var expected = x.Data.Transpose().MatMul(Tensor.Ones<double>(4, 2)).ToArray(); // xᵀ·1
             Assert.Equal(expected, w1.Grad!.ToArray());
+            MorePasses();
+            Assert.Equal(expected, w1.Grad!.ToArray());
+
             // Grad's result, made the same way.
             var w2 = rng.Normal<double>([3, 2]).RequiresGrad("W2");
             var r = AG.Grad([x.MatMul(w2).Sum()], [w2])[0]!;
             Assert.Equal(expected, r.ToArray());
-
-            // More passes of the same sizes rent buffers of the same length: none of them may be those two.
-            for (int i = 0; i < 3; i++)
-            {
-                var w3 = rng.Normal<double>([3, 2]).RequiresGrad("W3");
-                (x.MatMul(w3) * 0.0).Sum().Backward();
-                Assert.Equal(new double[6], w3.Grad!.ToArray());
-                AG.Grad([(x.MatMul(w3) * 0.0).Sum()], [w3]);
-            }
-            Assert.Equal(expected, w1.Grad!.ToArray());
+            MorePasses();
             Assert.Equal(expected, r.ToArray());
+            Assert.Equal(expected, w1.Grad!.ToArray());
             return 0;
         });
     }
