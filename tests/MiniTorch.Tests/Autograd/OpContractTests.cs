@@ -1,4 +1,5 @@
 using MiniTorch.Autograd;
+using MiniTorch.Autograd.Fusion;
 using AG = MiniTorch.Autograd.Autograd;
 
 namespace MiniTorch.Tests.Autograd;
@@ -91,6 +92,16 @@ public class OpContractTests
         pair.Apply(a);
         Assert.Equal("Pair: a Function instance can be applied only once; create a new one per call.",
             Assert.Throws<InvalidOperationException>(() => pair.Apply(a)).Message);
+    }
+
+    [Fact]
+    public void InsideAFusedFunctionAUserOpIsNamedAsNotPointwise()
+    {
+        var a = Leaf("a", 1, 2);
+        var multi = Fuse.Pointwise<double>(x => new Pair<double>(t => [t[0] * 1.0]).Apply(x)[0]);
+        Assert.StartsWith("Fuse.Pointwise: Pair is not a pointwise op;", Assert.Throws<NotSupportedException>(() => multi(a)).Message);
+        var single = Fuse.Pointwise<double>(x => new Custom(t => t[0] * 1.0).Apply(x));
+        Assert.StartsWith("Fuse.Pointwise: Custom is not a pointwise op;", Assert.Throws<NotSupportedException>(() => single(a)).Message);
     }
 
     [Fact]
