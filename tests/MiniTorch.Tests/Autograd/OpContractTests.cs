@@ -62,6 +62,18 @@ public class OpContractTests
         protected override void OnFreed() => Freed++;
     }
 
+    /// <summary>Two outputs, keeping a pooled buffer of n elements for its backward.</summary>
+    private sealed class PooledPair(int n) : MultiOutputFunction<double>
+    {
+        protected override Tensor<double>[] Forward(Tensor<double>[] x)
+        {
+            SavedBuffer(n);
+            return [x[0] * 1.0, x[0] * 2.0];
+        }
+
+        protected internal override void Backward(Tensor<double>?[] g, Gradients<double> grads) { }
+    }
+
     private static T OnAFreshThread<T>(Func<T> f)
     {
         T result = default!;
@@ -181,11 +193,36 @@ public class OpContractTests
             y.Sum().Backward();                                 // freed: the buffer is back
             b.Add(GradientPool<double>.PooledBytes);
             Assert.True(op.IsFreed);
+            using (GradMode.NoGrad()) new PooledPair(3).Apply(a); // a multi-output op not recorded: back at once too
+            b.Add(GradientPool<double>.PooledBytes);
             return (b, (whileRetained, op.Freed));
         });
-        // The backward passes rent nothing here but return nothing either: only the saved buffer moves.
-        Assert.Equal([0L, 48, 0, 0, 48], bytes);
+        // The backward passes rent nothing here but return nothing either: only the saved buffers move.
+        Assert.Equal([0L, 48, 0, 0, 48, 48 + 24], bytes);
         Assert.Equal((0, 1), freed);
+    }
+
+    [Fact]
+    public void AScopeDisposedAgainLaterDoesNotEndANewerScope()
+    {
+        var noGrad = GradMode.NoGrad();
+        noGrad.Dispose();
+        using (GradMode.NoGrad())
+        {
+            noGrad.Dispose();
+            Assert.False(GradMode.IsEnabled);
+        }
+        Assert.True(GradMode.IsEnabled);
+
+        var x = Leaf("x", -1.0);
+        var anomaly = AG.DetectAnomaly();
+        anomaly.Dispose();
+        using (AG.DetectAnomaly())
+        {
+            anomaly.Dispose();
+            Assert.Throws<ArithmeticException>(() => x.Log());
+        }
+        Assert.True(double.IsNaN(x.Log().Item()));
     }
 
     [Fact]
