@@ -238,11 +238,18 @@ public class EngineContractTests
                 bytes.Add(GradientPool<double>.PooledBytes);
             }
             Assert.Equal([0.0, 4, 4, 4, 0], a.Grad!.ToArray());
+            // Two buffers of the same length in one pass: the pool has one, the second is new; both come back.
+            var b = Leaf("b", 1, 2, 3, 4, 5);
+            b.Grad = Tensor.Zeros<double>(5);
+            (a.Narrow(0, 1, 3).Sum() + b.Narrow(0, 0, 2).Sum()).Backward();
+            bytes.Add(GradientPool<double>.PooledBytes);
+            Assert.Equal([0.0, 5, 5, 5, 0], a.Grad!.ToArray());
+            Assert.Equal([1.0, 1, 0, 0, 0], b.Grad!.ToArray());
             return bytes;
         });
         // The first pass's buffer became a's Grad; every later pass adds into that Grad and returns its buffer, which
         // the next pass rents again (zeroed: a's Grad grows by exactly one each time).
-        Assert.Equal([0L, 0, 40, 40, 40], pooled);
+        Assert.Equal([0L, 0, 40, 40, 40, 80], pooled);
     }
 
     [Fact]
