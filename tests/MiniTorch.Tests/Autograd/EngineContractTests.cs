@@ -253,6 +253,28 @@ public class EngineContractTests
     }
 
     [Fact]
+    public void ThePoolHandsBackWhatItWasGivenByLength()
+    {
+        OnAFreshThread(() =>
+        {
+            double[] five = new double[5], three = new double[3];
+            GradientPool<double>.Return([five], kept: null);
+            GradientPool<double>.Return([three], kept: null);
+            Assert.Equal(64, GradientPool<double>.PooledBytes);
+            var rented = new List<double[]>();
+            Assert.Same(three, GradientPool<double>.Rent(3, rented));
+            Assert.Same(five, GradientPool<double>.Rent(5, rented));
+            Assert.Equal(0, GradientPool<double>.PooledBytes);
+            var fresh = GradientPool<double>.Rent(5, rented); // the pool is empty: a new buffer
+            Assert.NotSame(five, fresh);
+            Assert.Equal([three, five, fresh], rented);       // each rented buffer is recorded for its return
+            GradientPool<double>.Return(rented, kept: new HashSet<double[]>(ReferenceEqualityComparer.Instance) { fresh });
+            Assert.Equal(64, GradientPool<double>.PooledBytes); // all but the kept one are back
+            return 0;
+        });
+    }
+
+    [Fact]
     public void ThePoolKeepsAtMostMaxBytes()
     {
         var pooled = OnAFreshThread(() =>
@@ -322,6 +344,8 @@ public class EngineContractTests
             Assert.Equal($"Custom.Backward: aᵀ·g with a {shapes} does not give input 0's shape (3, 2).", ex.Message);
         }
         Bad(Tensor.Ones<double>(6), g, "(6,) and g (2, 2)");
+        Bad(Tensor.Ones<double>(2), g, "(2,) and g (2, 2)");               // a vector with as many rows as g
+        Bad(a, Tensor.Ones<double>(2), "(2, 3) and g (2,)");               // a vector with as many rows as a
         Bad(a, Tensor.Ones<double>(4), "(2, 3) and g (4,)");
         Bad(a, Tensor.Ones<double>(3, 2), "(2, 3) and g (3, 2)");          // rows disagree
         Bad(Tensor.Ones<double>(2, 2), g, "(2, 2) and g (2, 2)");          // aᵀ·g is (2, 2)

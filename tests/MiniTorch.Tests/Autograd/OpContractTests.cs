@@ -62,11 +62,12 @@ public class OpContractTests
         protected override void OnFreed() => Freed++;
     }
 
-    /// <summary>Two outputs, keeping a pooled buffer of n elements for its backward.</summary>
+    /// <summary>Two outputs, keeping two pooled buffers of n elements for its backward.</summary>
     private sealed class PooledPair(int n) : MultiOutputFunction<double>
     {
         protected override Tensor<double>[] Forward(Tensor<double>[] x)
         {
+            SavedBuffer(n);
             SavedBuffer(n);
             return [x[0] * 1.0, x[0] * 2.0];
         }
@@ -198,7 +199,7 @@ public class OpContractTests
             return (b, (whileRetained, op.Freed));
         });
         // The backward passes rent nothing here but return nothing either: only the saved buffers move.
-        Assert.Equal([0L, 48, 0, 0, 48, 48 + 24], bytes);
+        Assert.Equal([0L, 48, 0, 0, 48, 48 + 2 * 24], bytes);
         Assert.Equal((0, 1), freed);
     }
 
