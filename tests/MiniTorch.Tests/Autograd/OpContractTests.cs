@@ -236,6 +236,8 @@ public class OpContractTests
             Assert.Throws<ArithmeticException>(() => x.Log()).Message);
         Assert.Equal("Anomaly: Pair produced a non-finite value in its output 1 (forward): NaN in a tensor of shape (1,).",
             Assert.Throws<ArithmeticException>(() => new Pair<double>(t => [t[0] * 1.0, t[0].Narrow(0, 0, 1).Log()]).Apply(x)).Message);
+        var finite = new Pair<double>(t => [t[0] * 1.0, t[0] * 2.0]).Apply(x); // every output checked, none objects
+        Assert.Equal([-2.0, 8.0], finite[1].Data.ToArray());
         using (GradMode.NoGrad()) // also when nothing is recorded
             Assert.Equal("Anomaly: Pair produced a non-finite value in its output 0 (forward): NaN in a tensor of shape (1,).",
                 Assert.Throws<ArithmeticException>(() => new Pair<double>(t => [t[0].Narrow(0, 0, 1).Log()]).Apply(x)).Message);
