@@ -13,17 +13,6 @@ public class EngineContractTests
 {
     private static Variable<double> Leaf(string name, params double[] values) => Tensor.FromArray(values).RequiresGrad(name);
 
-    private static T OnAFreshThread<T>(Func<T> f)
-    {
-        T result = default!;
-        Exception? error = null;
-        var t = new Thread(() => { try { result = f(); } catch (Exception e) { error = e; } });
-        t.Start();
-        t.Join();
-        if (error is not null) throw new InvalidOperationException("on the fresh thread", error);
-        return result;
-    }
-
     [Fact]
     public void BackwardAndGradNameEveryBadArgumentAndChangeNothing()
     {
@@ -189,7 +178,7 @@ public class EngineContractTests
     [Fact]
     public void BuffersThatLeaveAPassNeverReturnToThePool()
     {
-        OnAFreshThread(() =>
+        FreshThread.Run(() =>
         {
             var rng = new Rng(5);
             var x = rng.Normal<double>([4, 3]).AsVariable();
@@ -228,7 +217,7 @@ public class EngineContractTests
     [Fact]
     public void ThePoolReusesWhatAPassReturnsAndCountsItsBytes()
     {
-        var pooled = OnAFreshThread(() =>
+        var pooled = FreshThread.Run(() =>
         {
             var a = Leaf("a", 1, 2, 3, 4, 5);
             var bytes = new List<long> { GradientPool<double>.PooledBytes };
@@ -255,7 +244,7 @@ public class EngineContractTests
     [Fact]
     public void ThePoolHandsBackWhatItWasGivenByLength()
     {
-        OnAFreshThread(() =>
+        FreshThread.Run(() =>
         {
             double[] five = new double[5], three = new double[3];
             GradientPool<double>.Return([five], kept: null);
@@ -277,7 +266,7 @@ public class EngineContractTests
     [Fact]
     public void ThePoolKeepsAtMostMaxBytes()
     {
-        var pooled = OnAFreshThread(() =>
+        var pooled = FreshThread.Run(() =>
         {
             int half = (int)(GradientPool<double>.MaxBytes / sizeof(double) / 2);
             var rented = new List<double[]> { new double[half], new double[half], new double[1] };

@@ -75,17 +75,6 @@ public class OpContractTests
         protected internal override void Backward(Tensor<double>?[] g, Gradients<double> grads) { }
     }
 
-    private static T OnAFreshThread<T>(Func<T> f)
-    {
-        T result = default!;
-        Exception? error = null;
-        var t = new Thread(() => { try { result = f(); } catch (Exception e) { error = e; } });
-        t.Start();
-        t.Join();
-        if (error is not null) throw new InvalidOperationException("on the fresh thread", error);
-        return result;
-    }
-
     [Fact]
     public void BadInputsAndBadForwardsAreNamed()
     {
@@ -179,7 +168,7 @@ public class OpContractTests
     [Fact]
     public void SavedBuffersComeFromThePoolAndGoBackWhenTheGraphIsFreedOrNotRecorded()
     {
-        var (bytes, freed) = OnAFreshThread(() =>
+        var (bytes, freed) = FreshThread.Run(() =>
         {
             var a = Leaf("a", 1, 2);
             var b = new List<long> { GradientPool<double>.PooledBytes };
