@@ -173,3 +173,18 @@ internal static class PoisonUninitializedStorage
     [System.Runtime.CompilerServices.ModuleInitializer]
     internal static void TurnOn() => UninitializedPoison.Enabled = true;
 }
+
+/// <summary>Runs code on a new thread (so per-thread state such as the gradient pool starts empty) and rethrows its failure.</summary>
+internal static class FreshThread
+{
+    public static T Run<T>(Func<T> f)
+    {
+        T result = default!;
+        Exception? error = null;
+        var t = new Thread(() => { try { result = f(); } catch (Exception e) { error = e; } });
+        t.Start();
+        t.Join();
+        if (error is not null) throw new InvalidOperationException("on the fresh thread", error);
+        return result;
+    }
+}
