@@ -2,8 +2,8 @@
 # One table of where MiniTorch stands: the training step and the no-grad forward ("infer") of the composed recurrent
 # modules for every configuration at 1 and 2 threads (best kept), fp32 GEMM at 256 and 1024, and, when a python3
 # with torch is present, the same figures of the peers (benchmarks/peers/torch_bench.py: PyTorch torch.nn and the
-# seed's equations in torch ops, the seed's numpy code) in the same run. Ratio = MiniTorch / fastest peer; for large,
-# the roof = GFLOP of the step's matmuls / time as a percentage of the best measured 1024^3 SGEMM rate.
+# seed's equations in torch ops, the seed's numpy code) in the same run. Ratio = MiniTorch / fastest peer;
+# the roof = GFLOP of the step's matmuls / time as a percentage of the best measured 1024^3 SGEMM rate (every row; the target is for large).
 #   benchmarks/side-by-side.sh                 # everything
 #   CONFIGS=small,medium MODELS=lstm PEERS=0 benchmarks/side-by-side.sh
 # Env: SECONDS_PER_FIGURE (4; large x3), CONFIGS, MODELS (lstm,rnn,gru), MODES (train,infer), PEERS (auto|0),

@@ -143,11 +143,33 @@ public sealed class Gradients<T> where T : unmanaged, IFloatingPointIeee754<T>
     }
 
     /// <summary>
-    /// dst += g·bᵀ. A right operand seen a second time in this pass (a recurrent weight used at every step) is
+    /// Input <paramref name="i"/>'s gradient accumulator for a backward that writes every element of it: when nothing
+    /// has arrived for the input yet (and no other input of this op is the same variable), fresh storage that is not
+    /// zeroed and <paramref name="fresh"/> = true, so the op overwrites it (a product with accumulate: false);
+    /// otherwise <see cref="Buffer"/>'s accumulator and <paramref name="fresh"/> = false, so the op adds into it. Spares
+    /// zeroing a buffer only to add into it once.
+    /// </summary>
+    internal Tensor<T> BufferToWrite(int i, out bool fresh)
+    {
+        if (!Needs(i)) throw new InvalidOperationException($"{_node.Name}.Backward: input {i} does not need a gradient; check Needs({i}) first.");
+        var v = _inputs[i];
+        var slot = Target(i);
+        fresh = slot.Value is null && Array.IndexOf(_inputs, v) == i && Array.LastIndexOf(_inputs, v) == i;
+        if (!fresh) return Owned(slot, v);
+        slot.Value = GradientPool<T>.Uninitialized(v.Data.ShapeArray, Rented);
+        slot.Owned = true;
+        return slot.Value;
+    }
+
+    /// <summary>Whether input <paramref name="i"/> has exactly <paramref name="shape"/> (a gradient of that shape needs no reduction).</summary>
+    internal bool InputHasShape(int i, ReadOnlySpan<int> shape) => _inputs[i].Data.HasShape(shape);
+
+    /// <summary>
+    /// dst += g·bᵀ (dst = g·bᵀ when <paramref name="accumulate"/> is false). A right operand seen a second time in this pass (a recurrent weight used at every step) is
     /// transposed once and kept for the rest of the pass, so the later products are plain ones, which run about twice
     /// as fast as transposed ones for small batches.
     /// </summary>
-    internal void AddProductWithTranspose(Tensor<T> g, Tensor<T> b, Tensor<T> dst)
+    internal void AddProductWithTranspose(Tensor<T> g, Tensor<T> b, Tensor<T> dst, bool accumulate = true)
     {
         if (b.Rank == 2)
         {
@@ -155,12 +177,12 @@ public sealed class Gradients<T> where T : unmanaged, IFloatingPointIeee754<T>
             if (_transposes.TryGetValue(b, out var bt))
             {
                 bt ??= _transposes[b] = b.Transpose();
-                Tensor.MatMulInto(g, false, bt, false, dst, accumulate: true);
+                Tensor.MatMulInto(g, false, bt, false, dst, accumulate);
                 return;
             }
             _transposes[b] = null; // seen once
         }
-        Tensor.MatMulInto(g, false, b, true, dst, accumulate: true);
+        Tensor.MatMulInto(g, false, b, true, dst, accumulate);
     }
 
     /// <summary>The slot's value as a buffer the pass owns (rented zeros, or a rented copy of what is there).</summary>

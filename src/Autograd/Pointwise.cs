@@ -175,9 +175,11 @@ public class UnaryFunction<T>(UnaryRule<T> rule) : Function<T> where T : unmanag
             grads.Accumulate(0, c == T.One ? gradOutput : gradOutput * c);
             return;
         }
-        var d = Tensor<T>.Uninitialized(gradOutput.ShapeArray);
+        // The first gradient for x is written straight into its storage; a later one is added.
+        var dst = grads.BufferToWrite(0, out bool fresh);
+        var d = fresh ? dst : Tensor<T>.Uninitialized(gradOutput.ShapeArray);
         Rule.Backward(_x is null ? default : _x.AsSpan(), _y is null ? default : _y.AsSpan(), gradOutput.AsSpan(), d.AsSpan());
-        grads.Accumulate(0, d);
+        if (!fresh) Tensor.AddInPlace(dst, d);
     }
 
     /// <inheritdoc/>
@@ -225,10 +227,17 @@ public class BinaryFunction<T>(BinaryRule<T> rule) : Function<T> where T : unman
                 grads.Accumulate(i, c == T.One ? gradOutput : gradOutput * c);
                 continue;
             }
-            var d = Tensor<T>.Uninitialized(gradOutput.ShapeArray);
+            // An operand of the output's shape gets its first gradient written straight into its storage; a
+            // broadcast one gets g ⊙ ∂f in the output's shape, summed back by the engine.
+            bool whole = grads.InputHasShape(i, gradOutput.Shape);
+            bool fresh = false;
+            var dst = whole ? grads.BufferToWrite(i, out fresh) : null;
+            var d = fresh ? dst! : Tensor<T>.Uninitialized(gradOutput.ShapeArray);
             _runs.RunBackward(Rule, i, _a is null ? default : _a.AsSpan(), _b is null ? default : _b.AsSpan(),
                 _y is null ? default : _y.AsSpan(), gradOutput.AsSpan(), d.AsSpan());
-            grads.Accumulate(i, d);
+            if (fresh) continue;
+            if (dst is not null) Tensor.AddInPlace(dst, d);
+            else grads.Accumulate(i, d);
         }
     }
 

@@ -226,17 +226,46 @@ internal sealed class Plan<T> where T : unmanaged, IFloatingPointIeee754<T>
         }
     }
 
+    /// <summary>
+    /// Rows × widest value from which a walk is split over up to <see cref="Parallelism.MaxThreads"/> threads (whole
+    /// chunks per thread, so every element is computed exactly as on one thread). Below it the fork and join would
+    /// cost about what the second thread saves.
+    /// </summary>
+    internal const int ParallelMinElements = 1 << 14;
+
+    private int Chunks => (Rows + ChunkRows - 1) / ChunkRows;
+
+    private int ThreadsFor(int chunks) =>
+        chunks >= 2 && (long)Rows * _maxWidth >= ParallelMinElements ? Math.Min(Parallelism.MaxThreads, chunks) : 1;
+
+    /// <summary>Runs <paramref name="body"/> over chunk ranges [c0, c1) on <paramref name="threads"/> threads; a failing range's exception is rethrown as is.</summary>
+    private static void Split(int chunks, int threads, Action<int, int> body)
+    {
+        if (threads <= 1) { body(0, chunks); return; }
+        try { GemmWorkers.Run(t => body(t * chunks / threads, (t + 1) * chunks / threads), threads, threads); }
+        catch (AggregateException e) when (e.InnerExceptions.Count == 1)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+        }
+    }
+
     /// <summary>Runs the function: fills <paramref name="outputs"/> and the saved values.</summary>
     public void Forward(Tensor<T>[] inputs, Tensor<T>[] outputs, Tensor<T>[] saved)
+    {
+        int chunks = Chunks;
+        Split(chunks, ThreadsFor(chunks), (c0, c1) => ForwardChunks(inputs, outputs, saved, c0, c1));
+    }
+
+    private void ForwardChunks(Tensor<T>[] inputs, Tensor<T>[] outputs, Tensor<T>[] saved, int c0, int c1)
     {
         var rent = ArrayPool<T>.Shared.Rent(Math.Max(1, _scratchWidth * ChunkRows));
         try
         {
             var w = new Walk { Inputs = inputs, Outputs = outputs, Saved = saved, Scratch = rent };
-            for (int r0 = 0; r0 < Rows; r0 += ChunkRows)
+            for (int c = c0; c < c1; c++)
             {
-                w.R0 = r0;
-                w.Rows = Math.Min(ChunkRows, Rows - r0);
+                w.R0 = c * ChunkRows;
+                w.Rows = Math.Min(ChunkRows, Rows - w.R0);
                 for (int n = 0; n < _nodes.Length; n++)
                     if (_store[n] != Store.Input) Evaluate(ref w, n);
             }
@@ -271,22 +300,37 @@ internal sealed class Plan<T> where T : unmanaged, IFloatingPointIeee754<T>
         for (int i = 0; i < _inputShapes.Length; i++) if (grads.Needs(i)) wanted |= 1UL << i;
         if (wanted == 0) return;
         int count = _nodes.Length;
-        // Adjoint storage: an input with the plan's rows accumulates straight into its gradient buffer; every other
-        // node that leads to a wanted input gets a chunk-sized slot.
+        // Adjoint storage: an input with the plan's rows accumulates straight into its gradient buffer (or, when
+        // nothing has arrived for it yet, writes it: fresh storage, not zeroed); every other node that leads to a
+        // wanted input gets a chunk-sized slot.
         var adjSlot = new int[count];
         var buffers = new Tensor<T>?[_inputShapes.Length];
+        var fresh = new bool[count];
         int adjWidth = 0;
+        bool broadcastWanted = false;
         for (int n = 0; n < count; n++)
         {
             adjSlot[n] = -1;
             if ((_dependsOn[n] & wanted) == 0) continue;
             var node = _nodes[n];
-            if (node.Kind == NodeKind.Input) buffers[node.Index] = grads.Buffer(node.Index);
+            if (node.Kind == NodeKind.Input)
+                buffers[node.Index] = _inputRows[node.Index] is null ? grads.BufferToWrite(node.Index, out fresh[n]) : grads.Buffer(node.Index);
             if (node.Kind == NodeKind.Input && _inputRows[node.Index] is null) continue;
+            broadcastWanted |= node.Kind == NodeKind.Input;
             adjSlot[n] = adjWidth;
             adjWidth += node.Width;
         }
-        int k = ChunkRows;
+        // Chunks write disjoint rows of the gradient buffers, except a broadcast input's, whose rows sum the gradients
+        // of many chunks: then one thread walks them all.
+        int chunks = Chunks;
+        int threads = broadcastWanted ? 1 : ThreadsFor(chunks);
+        Split(chunks, threads, (c0, c1) => BackwardChunks(inputs, outputs, saved, gradOutputs, wanted, adjSlot, buffers, fresh, adjWidth, c0, c1));
+    }
+
+    private void BackwardChunks(Tensor<T>[] inputs, Tensor<T>[] outputs, Tensor<T>[] saved, Tensor<T>?[] gradOutputs, ulong wanted,
+        int[] adjSlot, Tensor<T>?[] buffers, bool[] fresh, int adjWidth, int c0, int c1)
+    {
+        int count = _nodes.Length, k = ChunkRows;
         var rent = ArrayPool<T>.Shared.Rent(Math.Max(1, (_scratchWidth + adjWidth + _maxWidth) * k));
         try
         {
@@ -298,14 +342,17 @@ internal sealed class Plan<T> where T : unmanaged, IFloatingPointIeee754<T>
                 Temp = all.Slice((_scratchWidth + adjWidth) * k, _maxWidth * k),
                 AdjSlot = adjSlot, Buffers = buffers, Written = new bool[count],
             };
-            for (int r0 = 0; r0 < Rows; r0 += k)
+            for (int c = c0; c < c1; c++)
             {
-                b.W.R0 = r0;
-                b.W.Rows = Math.Min(k, Rows - r0);
+                b.W.R0 = c * k;
+                b.W.Rows = Math.Min(k, Rows - b.W.R0);
                 foreach (int n in _recompute) Evaluate(ref b.W, n);
-                for (int n = 0; n < count; n++) b.Written[n] = adjSlot[n] < 0 && _nodes[n].Kind == NodeKind.Input; // buffers accumulate
+                // An input's gradient buffer holds a value already (accumulate into it), unless it is fresh.
+                for (int n = 0; n < count; n++) b.Written[n] = adjSlot[n] < 0 && _nodes[n].Kind == NodeKind.Input && !fresh[n];
                 for (int n = count - 1; n >= 0; n--)
                     if ((_dependsOn[n] & wanted) != 0) Propagate(ref b, n, wanted, gradOutputs);
+                for (int n = 0; n < count; n++)
+                    if (fresh[n] && !b.Written[n]) Adj(ref b, n).Clear(); // no gradient reached it on these rows
             }
         }
         finally { ArrayPool<T>.Shared.Return(rent); }

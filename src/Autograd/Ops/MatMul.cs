@@ -20,7 +20,7 @@ public sealed class MatMul<T> : Function<T> where T : unmanaged, IFloatingPointI
     {
         if (_b.Rank == 2)
         {
-            if (grads.Needs(0)) grads.AddProductWithTranspose(g, _b, grads.Buffer(0));
+            if (grads.Needs(0)) { var dst = grads.BufferToWrite(0, out bool fresh); grads.AddProductWithTranspose(g, _b, dst, accumulate: !fresh); }
             if (grads.Needs(1)) grads.AccumulateProduct(1, _a.AsMatrix(), g.AsMatrix());
             return;
         }
@@ -66,7 +66,7 @@ public sealed class AddMatMul<T> : Function<T> where T : unmanaged, IFloatingPoi
     protected internal override void Backward(Tensor<T> g, Gradients<T> grads)
     {
         grads.Accumulate(0, g);
-        if (grads.Needs(1)) grads.AddProductWithTranspose(g, _b, grads.Buffer(1));
+        if (grads.Needs(1)) { var da = grads.BufferToWrite(1, out bool fresh); grads.AddProductWithTranspose(g, _b, da, accumulate: !fresh); }
         if (grads.Needs(2)) grads.AccumulateProduct(2, _a.AsMatrix(), g.AsMatrix());
     }
 }

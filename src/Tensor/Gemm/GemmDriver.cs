@@ -7,8 +7,8 @@ namespace MiniTorch;
 /// NC-wide column blocks. For a slice, op(B) is packed into NR-column panels (KC×NR, kept in L1 while it is used), the
 /// rows of op(A) are taken in MC-tall blocks (kept in L2), and every MR×NR tile of C gets the slice's
 /// contribution from a register-tile kernel. Operands that the kernels can stream in place are not packed: op(A) is
-/// always read in place (MR rows of a plain A, or MR contiguous values per k of a transposed one; only a last partial
-/// panel is packed), and a plain B is read in place while K·N is small enough for its rows to stay in cache.
+/// read in place when plain (MR rows of A are MR streams along k; only a remainder shorter than the smallest tile is
+/// packed) and packed when transposed, and a plain B is read in place while K·N is small enough for its rows to stay in cache.
 /// <para>
 /// Threads (<see cref="GemmWorkers"/>) split C into tasks: ranges of rows, or ranges of column panels when op(A) has few rows. Row tasks share the
 /// packed B: each panel is packed by whichever task needs it first, the others wait for it, so one product costs one
@@ -46,7 +46,7 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
     internal const long MaxPackedB = 4 << 20;
 
     /// <summary>
-    /// Operand size (elements) up to which a plain B or a transposed A is read in place: beyond it their rows no longer
+    /// Operand size (elements) up to which a plain B is read in place: beyond it its rows no longer
     /// stay in cache and packing them into contiguous panels pays.
     /// </summary>
     internal const long InPlaceLimit = 1 << 19;
@@ -66,10 +66,14 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
 
     /// <summary>
     /// Whether op(A) is packed by MC-row blocks rather than read in place. A plain A is always read in place (MR rows
-    /// of it are MR streams along k); a transposed A is packed when large, since reading it in place strides a whole
-    /// row of storage per k.
+    /// of it are MR streams along k); a transposed A is always packed: read in place, each k step of a tile reads MR
+    /// values one whole row of storage further on, and with a power-of-two row (M = 256 floats: 1 KB) those lines
+    /// fall into a few L1 sets and evict each other (measured, `matmul --trans TN`, single thread, min of 4 interleaved
+    /// runs on a busy machine: 256×1024×1600 13.4-15.2 ms in place vs 9.6-13.1 ms packed; 64×256×16 0.0087-0.0129 vs
+    /// 0.0075-0.0089 ms; 128×1024×1600, 32×256×256 and 64×64×240 equal within the noise). A recurrent layer's weight
+    /// gradients (hᵀ·g, xᵀ·g) are all such products.
     /// </summary>
-    private static bool PackA(in Problem pr) => pr.TransA && (long)pr.M * pr.K > InPlaceLimit;
+    private static bool PackA(in Problem pr) => pr.TransA;
 
     /// <summary>
     /// Whether a plain (not transposed) B is read in place rather than packed (a partial last panel still is): when it
@@ -226,9 +230,11 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
                 T* bq = _bp + (nint)(q - _q0) * _sliceStride;
                 for (int ic = i0; ic < i1; ic += MC)
                 {
-                    // Full MR-row panels of op(A) are read in place; a last partial one is packed (zero-padded).
-                    int mc = Math.Min(MC, i1 - ic), fullRows = packA ? 0 : mc / mr * mr;
-                    if (fullRows < mc) GemmPack<T>.A(pr.TransA, pr.A, pr.Lda, ic + fullRows, mc - fullRows, pc, kc, ap, mr);
+                    // A plain A is read in place, in full MR-row tiles and then shorter row-mode tiles down to the
+                    // smallest; what is left (a partial panel), or the whole block of a transposed A, is packed.
+                    int mc = Math.Min(MC, i1 - ic), fullRows = mc / mr * mr;
+                    int inPlace = packA ? 0 : fullRows + GemmKernels<T>.RowsInPlace(mc - fullRows);
+                    if (inPlace < mc) GemmPack<T>.A(pr.TransA, pr.A, pr.Lda, ic + inPlace, mc - inPlace, pc, kc, ap, mr);
                     for (int u = 0; u < ns; u++)
                     {
                         int s = s0 + (sStart + u) % ns;
@@ -248,14 +254,13 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
                         }
                         T* cs = pr.C + (nint)ic * pr.Ldc + _jc + j;
                         int ir = 0;
-                        if (pr.TransA)
-                            for (; ir < fullRows; ir += mr)
-                                GemmKernels<T>.Tile(kc, pr.A + (nint)pc * pr.Lda + ic + ir, pr.Lda, bs, bKs, cs + ir * pr.Ldc, pr.Ldc, mr, ncols, overwrite);
-                        else
-                            for (; ir < fullRows; ir += mr)
-                                GemmKernels<T>.TileRows(kc, pr.A + (nint)(ic + ir) * pr.Lda + pc, pr.Lda, bs, bKs, cs + ir * pr.Ldc, pr.Ldc, ncols, overwrite);
+                        for (int h = mr; ir < inPlace; ir += h)
+                        {
+                            while (ir + h > inPlace) h = NextHeight(h);
+                            GemmKernels<T>.TileRows(kc, pr.A + (nint)(ic + ir) * pr.Lda + pc, pr.Lda, bs, bKs, cs + ir * pr.Ldc, pr.Ldc, h, ncols, overwrite);
+                        }
                         for (; ir < mc; ir += mr)
-                            GemmKernels<T>.Tile(kc, ap + (nint)(ir - fullRows) * kc, mr, bs, bKs, cs + ir * pr.Ldc, pr.Ldc,
+                            GemmKernels<T>.Tile(kc, ap + (nint)(ir - inPlace) * kc, mr, bs, bKs, cs + ir * pr.Ldc, pr.Ldc,
                                 Math.Min(mr, mc - ir), ncols, overwrite);
                     }
                 }
@@ -280,4 +285,7 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
     }
 
     internal static int RoundUp(int x, int m) => (x + m - 1) / m * m;
+
+    /// <summary>The next shorter row-mode tile height after <paramref name="h"/>.</summary>
+    private static int NextHeight(int h) => GemmKernels<T>.RowHeights[Array.IndexOf(GemmKernels<T>.RowHeights, h) + 1];
 }

@@ -47,16 +47,31 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
     }
 
     /// <summary>
-    /// As <see cref="Tile"/> for a full MR rows, but reading op(A) in place from MR rows of a plain A:
-    /// op(A)[i, p] = a[i·aRs + p].
+    /// The heights of the row-mode tiles (<see cref="TileRows"/>), tallest (MR) first: a plain A's rows are read in
+    /// place in panels of these heights, and only a last remainder shorter than the smallest is packed.
+    /// </summary>
+    public static readonly int[] RowHeights = Isa == 512 ? [12, 8, 4] : Isa == 0 ? [4] : [6, 4, 2];
+
+    /// <summary>
+    /// As <see cref="Tile"/> for exactly <paramref name="mr"/> rows (one of <see cref="RowHeights"/>), but reading
+    /// op(A) in place from those rows of a plain A: op(A)[i, p] = a[i·aRs + p].
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void TileRows(int kc, T* a, nint aRs, T* b, nint bKs, T* c, nint ldc, int nr, bool overwrite)
+    public static void TileRows(int kc, T* a, nint aRs, T* b, nint bKs, T* c, nint ldc, int mr, int nr, bool overwrite)
     {
-        if (Vector512.IsHardwareAccelerated) Tile512Rows(kc, a, aRs, b, bKs, c, ldc, nr, overwrite);
-        else if (Vector256.IsHardwareAccelerated) Tile256Rows(kc, a, aRs, b, bKs, c, ldc, nr, overwrite);
-        else if (Vector128.IsHardwareAccelerated) Tile128Rows(kc, a, aRs, b, bKs, c, ldc, nr, overwrite);
+        if (Vector512.IsHardwareAccelerated) Tile512Rows(kc, a, aRs, b, bKs, c, ldc, mr, nr, overwrite);
+        else if (Vector256.IsHardwareAccelerated) Tile256Rows(kc, a, aRs, b, bKs, c, ldc, mr, nr, overwrite);
+        else if (Vector128.IsHardwareAccelerated) Tile128Rows(kc, a, aRs, b, bKs, c, ldc, mr, nr, overwrite);
         else TileScalar(kc, a, aRs, 1, b, bKs, c, ldc, 4, nr, overwrite);
+    }
+
+    /// <summary>How many of <paramref name="rows"/> (fewer than MR) the shorter row-mode tiles cover, tallest first.</summary>
+    public static int RowsInPlace(int rows)
+    {
+        int covered = 0;
+        foreach (int h in RowHeights)
+            while (rows - covered >= h) covered += h;
+        return covered;
     }
 
     /// <summary>Fused x·y + acc (one rounding), the only arithmetic the tiles use.</summary>

@@ -26,15 +26,19 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Tile512Rows(int kc, T* a, nint aRs, T* b, nint bKs, T* c, nint ldc, int nr, bool overwrite)
+    private static void Tile512Rows(int kc, T* a, nint aRs, T* b, nint bKs, T* c, nint ldc, int mr, int nr, bool overwrite)
     {
         if (nr <= 1 * Vector512<T>.Count)
         {
-            T512x12x1Rows(kc, a, aRs, b, bKs, c, ldc, nr, overwrite);
+            if (mr == 4) T512x4x1Rows(kc, a, aRs, b, bKs, c, ldc, nr, overwrite);
+            else if (mr == 8) T512x8x1Rows(kc, a, aRs, b, bKs, c, ldc, nr, overwrite);
+            else T512x12x1Rows(kc, a, aRs, b, bKs, c, ldc, nr, overwrite);
         }
         else
         {
-            T512x12x2Rows(kc, a, aRs, b, bKs, c, ldc, nr, overwrite);
+            if (mr == 4) T512x4x2Rows(kc, a, aRs, b, bKs, c, ldc, nr, overwrite);
+            else if (mr == 8) T512x8x2Rows(kc, a, aRs, b, bKs, c, ldc, nr, overwrite);
+            else T512x12x2Rows(kc, a, aRs, b, bKs, c, ldc, nr, overwrite);
         }
     }
 
@@ -56,15 +60,19 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Tile256Rows(int kc, T* a, nint aRs, T* b, nint bKs, T* c, nint ldc, int nr, bool overwrite)
+    private static void Tile256Rows(int kc, T* a, nint aRs, T* b, nint bKs, T* c, nint ldc, int mr, int nr, bool overwrite)
     {
         if (nr <= 1 * Vector256<T>.Count)
         {
-            T256x6x1Rows(kc, a, aRs, b, bKs, c, ldc, nr, overwrite);
+            if (mr == 2) T256x2x1Rows(kc, a, aRs, b, bKs, c, ldc, nr, overwrite);
+            else if (mr == 4) T256x4x1Rows(kc, a, aRs, b, bKs, c, ldc, nr, overwrite);
+            else T256x6x1Rows(kc, a, aRs, b, bKs, c, ldc, nr, overwrite);
         }
         else
         {
-            T256x6x2Rows(kc, a, aRs, b, bKs, c, ldc, nr, overwrite);
+            if (mr == 2) T256x2x2Rows(kc, a, aRs, b, bKs, c, ldc, nr, overwrite);
+            else if (mr == 4) T256x4x2Rows(kc, a, aRs, b, bKs, c, ldc, nr, overwrite);
+            else T256x6x2Rows(kc, a, aRs, b, bKs, c, ldc, nr, overwrite);
         }
     }
 
@@ -86,15 +94,19 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Tile128Rows(int kc, T* a, nint aRs, T* b, nint bKs, T* c, nint ldc, int nr, bool overwrite)
+    private static void Tile128Rows(int kc, T* a, nint aRs, T* b, nint bKs, T* c, nint ldc, int mr, int nr, bool overwrite)
     {
         if (nr <= 1 * Vector128<T>.Count)
         {
-            T128x6x1Rows(kc, a, aRs, b, bKs, c, ldc, nr, overwrite);
+            if (mr == 2) T128x2x1Rows(kc, a, aRs, b, bKs, c, ldc, nr, overwrite);
+            else if (mr == 4) T128x4x1Rows(kc, a, aRs, b, bKs, c, ldc, nr, overwrite);
+            else T128x6x1Rows(kc, a, aRs, b, bKs, c, ldc, nr, overwrite);
         }
         else
         {
-            T128x6x2Rows(kc, a, aRs, b, bKs, c, ldc, nr, overwrite);
+            if (mr == 2) T128x2x2Rows(kc, a, aRs, b, bKs, c, ldc, nr, overwrite);
+            else if (mr == 4) T128x4x2Rows(kc, a, aRs, b, bKs, c, ldc, nr, overwrite);
+            else T128x6x2Rows(kc, a, aRs, b, bKs, c, ldc, nr, overwrite);
         }
     }
 
@@ -297,6 +309,124 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
         c10_0.Store(t + 10 * w);
         c11_0.Store(t + 11 * w);
         StorePartial(t, 1 * w, c, ldc, mr, nr, overwrite);
+    }
+
+    /// <summary>4×1-vector tile reading op(A) in place from 4 rows of A (row stride aRs, k contiguous); all 4 rows must exist.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void T512x4x1Rows(int kc, T* a, nint aRs, T* b, nint bKs, T* c, nint ldc, int nr, bool overwrite)
+    {
+        int w = Vector512<T>.Count;
+        Vector512<T> c0_0 = default;
+        Vector512<T> c1_0 = default;
+        Vector512<T> c2_0 = default;
+        Vector512<T> c3_0 = default;
+        nint r2 = 2 * aRs;
+        T* a0 = a; T* a3 = a + 3 * aRs;
+        Vector512<T> av;
+        int p = 0;
+        for (; p < kc; p++)
+        {
+            var b0 = Vector512.Load(b);
+            av = Vector512.Create(a0[0]); c0_0 = Fma(av, b0, c0_0);
+            av = Vector512.Create(a0[aRs]); c1_0 = Fma(av, b0, c1_0);
+            av = Vector512.Create(a0[r2]); c2_0 = Fma(av, b0, c2_0);
+            av = Vector512.Create(a3[0]); c3_0 = Fma(av, b0, c3_0);
+            a0++; a3++;
+            b += bKs;
+        }
+        if (nr == 1 * w)
+        {
+            if (overwrite)
+            {
+                c0_0.Store(c + 0 * ldc);
+                c1_0.Store(c + 1 * ldc);
+                c2_0.Store(c + 2 * ldc);
+                c3_0.Store(c + 3 * ldc);
+            }
+            else
+            {
+                (Vector512.Load(c + 0 * ldc) + c0_0).Store(c + 0 * ldc);
+                (Vector512.Load(c + 1 * ldc) + c1_0).Store(c + 1 * ldc);
+                (Vector512.Load(c + 2 * ldc) + c2_0).Store(c + 2 * ldc);
+                (Vector512.Load(c + 3 * ldc) + c3_0).Store(c + 3 * ldc);
+            }
+            return;
+        }
+        T* t = stackalloc T[4 * Vector512<T>.Count];
+        c0_0.Store(t + 0 * w);
+        c1_0.Store(t + 1 * w);
+        c2_0.Store(t + 2 * w);
+        c3_0.Store(t + 3 * w);
+        StorePartial(t, 1 * w, c, ldc, 4, nr, overwrite);
+    }
+
+    /// <summary>8×1-vector tile reading op(A) in place from 8 rows of A (row stride aRs, k contiguous); all 8 rows must exist.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void T512x8x1Rows(int kc, T* a, nint aRs, T* b, nint bKs, T* c, nint ldc, int nr, bool overwrite)
+    {
+        int w = Vector512<T>.Count;
+        Vector512<T> c0_0 = default;
+        Vector512<T> c1_0 = default;
+        Vector512<T> c2_0 = default;
+        Vector512<T> c3_0 = default;
+        Vector512<T> c4_0 = default;
+        Vector512<T> c5_0 = default;
+        Vector512<T> c6_0 = default;
+        Vector512<T> c7_0 = default;
+        nint r2 = 2 * aRs;
+        T* a0 = a; T* a3 = a + 3 * aRs; T* a6 = a + 6 * aRs;
+        Vector512<T> av;
+        int p = 0;
+        for (; p < kc; p++)
+        {
+            var b0 = Vector512.Load(b);
+            av = Vector512.Create(a0[0]); c0_0 = Fma(av, b0, c0_0);
+            av = Vector512.Create(a0[aRs]); c1_0 = Fma(av, b0, c1_0);
+            av = Vector512.Create(a0[r2]); c2_0 = Fma(av, b0, c2_0);
+            av = Vector512.Create(a3[0]); c3_0 = Fma(av, b0, c3_0);
+            av = Vector512.Create(a3[aRs]); c4_0 = Fma(av, b0, c4_0);
+            av = Vector512.Create(a3[r2]); c5_0 = Fma(av, b0, c5_0);
+            av = Vector512.Create(a6[0]); c6_0 = Fma(av, b0, c6_0);
+            av = Vector512.Create(a6[aRs]); c7_0 = Fma(av, b0, c7_0);
+            a0++; a3++; a6++;
+            b += bKs;
+        }
+        if (nr == 1 * w)
+        {
+            if (overwrite)
+            {
+                c0_0.Store(c + 0 * ldc);
+                c1_0.Store(c + 1 * ldc);
+                c2_0.Store(c + 2 * ldc);
+                c3_0.Store(c + 3 * ldc);
+                c4_0.Store(c + 4 * ldc);
+                c5_0.Store(c + 5 * ldc);
+                c6_0.Store(c + 6 * ldc);
+                c7_0.Store(c + 7 * ldc);
+            }
+            else
+            {
+                (Vector512.Load(c + 0 * ldc) + c0_0).Store(c + 0 * ldc);
+                (Vector512.Load(c + 1 * ldc) + c1_0).Store(c + 1 * ldc);
+                (Vector512.Load(c + 2 * ldc) + c2_0).Store(c + 2 * ldc);
+                (Vector512.Load(c + 3 * ldc) + c3_0).Store(c + 3 * ldc);
+                (Vector512.Load(c + 4 * ldc) + c4_0).Store(c + 4 * ldc);
+                (Vector512.Load(c + 5 * ldc) + c5_0).Store(c + 5 * ldc);
+                (Vector512.Load(c + 6 * ldc) + c6_0).Store(c + 6 * ldc);
+                (Vector512.Load(c + 7 * ldc) + c7_0).Store(c + 7 * ldc);
+            }
+            return;
+        }
+        T* t = stackalloc T[8 * Vector512<T>.Count];
+        c0_0.Store(t + 0 * w);
+        c1_0.Store(t + 1 * w);
+        c2_0.Store(t + 2 * w);
+        c3_0.Store(t + 3 * w);
+        c4_0.Store(t + 4 * w);
+        c5_0.Store(t + 5 * w);
+        c6_0.Store(t + 6 * w);
+        c7_0.Store(t + 7 * w);
+        StorePartial(t, 1 * w, c, ldc, 8, nr, overwrite);
     }
 
     /// <summary>12×1-vector tile reading op(A) in place from 12 rows of A (row stride aRs, k contiguous); all 12 rows must exist.</summary>
@@ -616,6 +746,138 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
         StorePartial(t, 2 * w, c, ldc, mr, nr, overwrite);
     }
 
+    /// <summary>4×2-vector tile reading op(A) in place from 4 rows of A (row stride aRs, k contiguous); all 4 rows must exist.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void T512x4x2Rows(int kc, T* a, nint aRs, T* b, nint bKs, T* c, nint ldc, int nr, bool overwrite)
+    {
+        int w = Vector512<T>.Count;
+        Vector512<T> c0_0 = default; Vector512<T> c0_1 = default;
+        Vector512<T> c1_0 = default; Vector512<T> c1_1 = default;
+        Vector512<T> c2_0 = default; Vector512<T> c2_1 = default;
+        Vector512<T> c3_0 = default; Vector512<T> c3_1 = default;
+        nint r2 = 2 * aRs;
+        T* a0 = a; T* a3 = a + 3 * aRs;
+        Vector512<T> av;
+        int p = 0;
+        for (; p < kc; p++)
+        {
+            var b0 = Vector512.Load(b);
+            var b1 = Vector512.Load(b + 1 * w);
+            av = Vector512.Create(a0[0]); c0_0 = Fma(av, b0, c0_0); c0_1 = Fma(av, b1, c0_1);
+            av = Vector512.Create(a0[aRs]); c1_0 = Fma(av, b0, c1_0); c1_1 = Fma(av, b1, c1_1);
+            av = Vector512.Create(a0[r2]); c2_0 = Fma(av, b0, c2_0); c2_1 = Fma(av, b1, c2_1);
+            av = Vector512.Create(a3[0]); c3_0 = Fma(av, b0, c3_0); c3_1 = Fma(av, b1, c3_1);
+            a0++; a3++;
+            b += bKs;
+        }
+        if (nr == 2 * w)
+        {
+            if (overwrite)
+            {
+                c0_0.Store(c + 0 * ldc); c0_1.Store(c + 0 * ldc + 1 * w);
+                c1_0.Store(c + 1 * ldc); c1_1.Store(c + 1 * ldc + 1 * w);
+                c2_0.Store(c + 2 * ldc); c2_1.Store(c + 2 * ldc + 1 * w);
+                c3_0.Store(c + 3 * ldc); c3_1.Store(c + 3 * ldc + 1 * w);
+            }
+            else
+            {
+                (Vector512.Load(c + 0 * ldc) + c0_0).Store(c + 0 * ldc);
+                (Vector512.Load(c + 0 * ldc + 1 * w) + c0_1).Store(c + 0 * ldc + 1 * w);
+                (Vector512.Load(c + 1 * ldc) + c1_0).Store(c + 1 * ldc);
+                (Vector512.Load(c + 1 * ldc + 1 * w) + c1_1).Store(c + 1 * ldc + 1 * w);
+                (Vector512.Load(c + 2 * ldc) + c2_0).Store(c + 2 * ldc);
+                (Vector512.Load(c + 2 * ldc + 1 * w) + c2_1).Store(c + 2 * ldc + 1 * w);
+                (Vector512.Load(c + 3 * ldc) + c3_0).Store(c + 3 * ldc);
+                (Vector512.Load(c + 3 * ldc + 1 * w) + c3_1).Store(c + 3 * ldc + 1 * w);
+            }
+            return;
+        }
+        T* t = stackalloc T[8 * Vector512<T>.Count];
+        c0_0.Store(t + 0 * w); c0_1.Store(t + 1 * w);
+        c1_0.Store(t + 2 * w); c1_1.Store(t + 3 * w);
+        c2_0.Store(t + 4 * w); c2_1.Store(t + 5 * w);
+        c3_0.Store(t + 6 * w); c3_1.Store(t + 7 * w);
+        StorePartial(t, 2 * w, c, ldc, 4, nr, overwrite);
+    }
+
+    /// <summary>8×2-vector tile reading op(A) in place from 8 rows of A (row stride aRs, k contiguous); all 8 rows must exist.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void T512x8x2Rows(int kc, T* a, nint aRs, T* b, nint bKs, T* c, nint ldc, int nr, bool overwrite)
+    {
+        int w = Vector512<T>.Count;
+        Vector512<T> c0_0 = default; Vector512<T> c0_1 = default;
+        Vector512<T> c1_0 = default; Vector512<T> c1_1 = default;
+        Vector512<T> c2_0 = default; Vector512<T> c2_1 = default;
+        Vector512<T> c3_0 = default; Vector512<T> c3_1 = default;
+        Vector512<T> c4_0 = default; Vector512<T> c4_1 = default;
+        Vector512<T> c5_0 = default; Vector512<T> c5_1 = default;
+        Vector512<T> c6_0 = default; Vector512<T> c6_1 = default;
+        Vector512<T> c7_0 = default; Vector512<T> c7_1 = default;
+        nint r2 = 2 * aRs;
+        T* a0 = a; T* a3 = a + 3 * aRs; T* a6 = a + 6 * aRs;
+        Vector512<T> av;
+        int p = 0;
+        for (; p < kc; p++)
+        {
+            var b0 = Vector512.Load(b);
+            var b1 = Vector512.Load(b + 1 * w);
+            av = Vector512.Create(a0[0]); c0_0 = Fma(av, b0, c0_0); c0_1 = Fma(av, b1, c0_1);
+            av = Vector512.Create(a0[aRs]); c1_0 = Fma(av, b0, c1_0); c1_1 = Fma(av, b1, c1_1);
+            av = Vector512.Create(a0[r2]); c2_0 = Fma(av, b0, c2_0); c2_1 = Fma(av, b1, c2_1);
+            av = Vector512.Create(a3[0]); c3_0 = Fma(av, b0, c3_0); c3_1 = Fma(av, b1, c3_1);
+            av = Vector512.Create(a3[aRs]); c4_0 = Fma(av, b0, c4_0); c4_1 = Fma(av, b1, c4_1);
+            av = Vector512.Create(a3[r2]); c5_0 = Fma(av, b0, c5_0); c5_1 = Fma(av, b1, c5_1);
+            av = Vector512.Create(a6[0]); c6_0 = Fma(av, b0, c6_0); c6_1 = Fma(av, b1, c6_1);
+            av = Vector512.Create(a6[aRs]); c7_0 = Fma(av, b0, c7_0); c7_1 = Fma(av, b1, c7_1);
+            a0++; a3++; a6++;
+            b += bKs;
+        }
+        if (nr == 2 * w)
+        {
+            if (overwrite)
+            {
+                c0_0.Store(c + 0 * ldc); c0_1.Store(c + 0 * ldc + 1 * w);
+                c1_0.Store(c + 1 * ldc); c1_1.Store(c + 1 * ldc + 1 * w);
+                c2_0.Store(c + 2 * ldc); c2_1.Store(c + 2 * ldc + 1 * w);
+                c3_0.Store(c + 3 * ldc); c3_1.Store(c + 3 * ldc + 1 * w);
+                c4_0.Store(c + 4 * ldc); c4_1.Store(c + 4 * ldc + 1 * w);
+                c5_0.Store(c + 5 * ldc); c5_1.Store(c + 5 * ldc + 1 * w);
+                c6_0.Store(c + 6 * ldc); c6_1.Store(c + 6 * ldc + 1 * w);
+                c7_0.Store(c + 7 * ldc); c7_1.Store(c + 7 * ldc + 1 * w);
+            }
+            else
+            {
+                (Vector512.Load(c + 0 * ldc) + c0_0).Store(c + 0 * ldc);
+                (Vector512.Load(c + 0 * ldc + 1 * w) + c0_1).Store(c + 0 * ldc + 1 * w);
+                (Vector512.Load(c + 1 * ldc) + c1_0).Store(c + 1 * ldc);
+                (Vector512.Load(c + 1 * ldc + 1 * w) + c1_1).Store(c + 1 * ldc + 1 * w);
+                (Vector512.Load(c + 2 * ldc) + c2_0).Store(c + 2 * ldc);
+                (Vector512.Load(c + 2 * ldc + 1 * w) + c2_1).Store(c + 2 * ldc + 1 * w);
+                (Vector512.Load(c + 3 * ldc) + c3_0).Store(c + 3 * ldc);
+                (Vector512.Load(c + 3 * ldc + 1 * w) + c3_1).Store(c + 3 * ldc + 1 * w);
+                (Vector512.Load(c + 4 * ldc) + c4_0).Store(c + 4 * ldc);
+                (Vector512.Load(c + 4 * ldc + 1 * w) + c4_1).Store(c + 4 * ldc + 1 * w);
+                (Vector512.Load(c + 5 * ldc) + c5_0).Store(c + 5 * ldc);
+                (Vector512.Load(c + 5 * ldc + 1 * w) + c5_1).Store(c + 5 * ldc + 1 * w);
+                (Vector512.Load(c + 6 * ldc) + c6_0).Store(c + 6 * ldc);
+                (Vector512.Load(c + 6 * ldc + 1 * w) + c6_1).Store(c + 6 * ldc + 1 * w);
+                (Vector512.Load(c + 7 * ldc) + c7_0).Store(c + 7 * ldc);
+                (Vector512.Load(c + 7 * ldc + 1 * w) + c7_1).Store(c + 7 * ldc + 1 * w);
+            }
+            return;
+        }
+        T* t = stackalloc T[16 * Vector512<T>.Count];
+        c0_0.Store(t + 0 * w); c0_1.Store(t + 1 * w);
+        c1_0.Store(t + 2 * w); c1_1.Store(t + 3 * w);
+        c2_0.Store(t + 4 * w); c2_1.Store(t + 5 * w);
+        c3_0.Store(t + 6 * w); c3_1.Store(t + 7 * w);
+        c4_0.Store(t + 8 * w); c4_1.Store(t + 9 * w);
+        c5_0.Store(t + 10 * w); c5_1.Store(t + 11 * w);
+        c6_0.Store(t + 12 * w); c6_1.Store(t + 13 * w);
+        c7_0.Store(t + 14 * w); c7_1.Store(t + 15 * w);
+        StorePartial(t, 2 * w, c, ldc, 8, nr, overwrite);
+    }
+
     /// <summary>12×2-vector tile reading op(A) in place from 12 rows of A (row stride aRs, k contiguous); all 12 rows must exist.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void T512x12x2Rows(int kc, T* a, nint aRs, T* b, nint bKs, T* c, nint ldc, int nr, bool overwrite)
@@ -859,6 +1121,94 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
         StorePartial(t, 1 * w, c, ldc, mr, nr, overwrite);
     }
 
+    /// <summary>2×1-vector tile reading op(A) in place from 2 rows of A (row stride aRs, k contiguous); all 2 rows must exist.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void T256x2x1Rows(int kc, T* a, nint aRs, T* b, nint bKs, T* c, nint ldc, int nr, bool overwrite)
+    {
+        int w = Vector256<T>.Count;
+        Vector256<T> c0_0 = default;
+        Vector256<T> c1_0 = default;
+        nint r2 = 2 * aRs;
+        T* a0 = a;
+        Vector256<T> av;
+        int p = 0;
+        for (; p < kc; p++)
+        {
+            var b0 = Vector256.Load(b);
+            av = Vector256.Create(a0[0]); c0_0 = Fma(av, b0, c0_0);
+            av = Vector256.Create(a0[aRs]); c1_0 = Fma(av, b0, c1_0);
+            a0++;
+            b += bKs;
+        }
+        if (nr == 1 * w)
+        {
+            if (overwrite)
+            {
+                c0_0.Store(c + 0 * ldc);
+                c1_0.Store(c + 1 * ldc);
+            }
+            else
+            {
+                (Vector256.Load(c + 0 * ldc) + c0_0).Store(c + 0 * ldc);
+                (Vector256.Load(c + 1 * ldc) + c1_0).Store(c + 1 * ldc);
+            }
+            return;
+        }
+        T* t = stackalloc T[2 * Vector256<T>.Count];
+        c0_0.Store(t + 0 * w);
+        c1_0.Store(t + 1 * w);
+        StorePartial(t, 1 * w, c, ldc, 2, nr, overwrite);
+    }
+
+    /// <summary>4×1-vector tile reading op(A) in place from 4 rows of A (row stride aRs, k contiguous); all 4 rows must exist.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void T256x4x1Rows(int kc, T* a, nint aRs, T* b, nint bKs, T* c, nint ldc, int nr, bool overwrite)
+    {
+        int w = Vector256<T>.Count;
+        Vector256<T> c0_0 = default;
+        Vector256<T> c1_0 = default;
+        Vector256<T> c2_0 = default;
+        Vector256<T> c3_0 = default;
+        nint r2 = 2 * aRs;
+        T* a0 = a; T* a3 = a + 3 * aRs;
+        Vector256<T> av;
+        int p = 0;
+        for (; p < kc; p++)
+        {
+            var b0 = Vector256.Load(b);
+            av = Vector256.Create(a0[0]); c0_0 = Fma(av, b0, c0_0);
+            av = Vector256.Create(a0[aRs]); c1_0 = Fma(av, b0, c1_0);
+            av = Vector256.Create(a0[r2]); c2_0 = Fma(av, b0, c2_0);
+            av = Vector256.Create(a3[0]); c3_0 = Fma(av, b0, c3_0);
+            a0++; a3++;
+            b += bKs;
+        }
+        if (nr == 1 * w)
+        {
+            if (overwrite)
+            {
+                c0_0.Store(c + 0 * ldc);
+                c1_0.Store(c + 1 * ldc);
+                c2_0.Store(c + 2 * ldc);
+                c3_0.Store(c + 3 * ldc);
+            }
+            else
+            {
+                (Vector256.Load(c + 0 * ldc) + c0_0).Store(c + 0 * ldc);
+                (Vector256.Load(c + 1 * ldc) + c1_0).Store(c + 1 * ldc);
+                (Vector256.Load(c + 2 * ldc) + c2_0).Store(c + 2 * ldc);
+                (Vector256.Load(c + 3 * ldc) + c3_0).Store(c + 3 * ldc);
+            }
+            return;
+        }
+        T* t = stackalloc T[4 * Vector256<T>.Count];
+        c0_0.Store(t + 0 * w);
+        c1_0.Store(t + 1 * w);
+        c2_0.Store(t + 2 * w);
+        c3_0.Store(t + 3 * w);
+        StorePartial(t, 1 * w, c, ldc, 4, nr, overwrite);
+    }
+
     /// <summary>6×1-vector tile reading op(A) in place from 6 rows of A (row stride aRs, k contiguous); all 6 rows must exist.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void T256x6x1Rows(int kc, T* a, nint aRs, T* b, nint bKs, T* c, nint ldc, int nr, bool overwrite)
@@ -1074,6 +1424,102 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
         StorePartial(t, 2 * w, c, ldc, mr, nr, overwrite);
     }
 
+    /// <summary>2×2-vector tile reading op(A) in place from 2 rows of A (row stride aRs, k contiguous); all 2 rows must exist.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void T256x2x2Rows(int kc, T* a, nint aRs, T* b, nint bKs, T* c, nint ldc, int nr, bool overwrite)
+    {
+        int w = Vector256<T>.Count;
+        Vector256<T> c0_0 = default; Vector256<T> c0_1 = default;
+        Vector256<T> c1_0 = default; Vector256<T> c1_1 = default;
+        nint r2 = 2 * aRs;
+        T* a0 = a;
+        Vector256<T> av;
+        int p = 0;
+        for (; p < kc; p++)
+        {
+            var b0 = Vector256.Load(b);
+            var b1 = Vector256.Load(b + 1 * w);
+            av = Vector256.Create(a0[0]); c0_0 = Fma(av, b0, c0_0); c0_1 = Fma(av, b1, c0_1);
+            av = Vector256.Create(a0[aRs]); c1_0 = Fma(av, b0, c1_0); c1_1 = Fma(av, b1, c1_1);
+            a0++;
+            b += bKs;
+        }
+        if (nr == 2 * w)
+        {
+            if (overwrite)
+            {
+                c0_0.Store(c + 0 * ldc); c0_1.Store(c + 0 * ldc + 1 * w);
+                c1_0.Store(c + 1 * ldc); c1_1.Store(c + 1 * ldc + 1 * w);
+            }
+            else
+            {
+                (Vector256.Load(c + 0 * ldc) + c0_0).Store(c + 0 * ldc);
+                (Vector256.Load(c + 0 * ldc + 1 * w) + c0_1).Store(c + 0 * ldc + 1 * w);
+                (Vector256.Load(c + 1 * ldc) + c1_0).Store(c + 1 * ldc);
+                (Vector256.Load(c + 1 * ldc + 1 * w) + c1_1).Store(c + 1 * ldc + 1 * w);
+            }
+            return;
+        }
+        T* t = stackalloc T[4 * Vector256<T>.Count];
+        c0_0.Store(t + 0 * w); c0_1.Store(t + 1 * w);
+        c1_0.Store(t + 2 * w); c1_1.Store(t + 3 * w);
+        StorePartial(t, 2 * w, c, ldc, 2, nr, overwrite);
+    }
+
+    /// <summary>4×2-vector tile reading op(A) in place from 4 rows of A (row stride aRs, k contiguous); all 4 rows must exist.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void T256x4x2Rows(int kc, T* a, nint aRs, T* b, nint bKs, T* c, nint ldc, int nr, bool overwrite)
+    {
+        int w = Vector256<T>.Count;
+        Vector256<T> c0_0 = default; Vector256<T> c0_1 = default;
+        Vector256<T> c1_0 = default; Vector256<T> c1_1 = default;
+        Vector256<T> c2_0 = default; Vector256<T> c2_1 = default;
+        Vector256<T> c3_0 = default; Vector256<T> c3_1 = default;
+        nint r2 = 2 * aRs;
+        T* a0 = a; T* a3 = a + 3 * aRs;
+        Vector256<T> av;
+        int p = 0;
+        for (; p < kc; p++)
+        {
+            var b0 = Vector256.Load(b);
+            var b1 = Vector256.Load(b + 1 * w);
+            av = Vector256.Create(a0[0]); c0_0 = Fma(av, b0, c0_0); c0_1 = Fma(av, b1, c0_1);
+            av = Vector256.Create(a0[aRs]); c1_0 = Fma(av, b0, c1_0); c1_1 = Fma(av, b1, c1_1);
+            av = Vector256.Create(a0[r2]); c2_0 = Fma(av, b0, c2_0); c2_1 = Fma(av, b1, c2_1);
+            av = Vector256.Create(a3[0]); c3_0 = Fma(av, b0, c3_0); c3_1 = Fma(av, b1, c3_1);
+            a0++; a3++;
+            b += bKs;
+        }
+        if (nr == 2 * w)
+        {
+            if (overwrite)
+            {
+                c0_0.Store(c + 0 * ldc); c0_1.Store(c + 0 * ldc + 1 * w);
+                c1_0.Store(c + 1 * ldc); c1_1.Store(c + 1 * ldc + 1 * w);
+                c2_0.Store(c + 2 * ldc); c2_1.Store(c + 2 * ldc + 1 * w);
+                c3_0.Store(c + 3 * ldc); c3_1.Store(c + 3 * ldc + 1 * w);
+            }
+            else
+            {
+                (Vector256.Load(c + 0 * ldc) + c0_0).Store(c + 0 * ldc);
+                (Vector256.Load(c + 0 * ldc + 1 * w) + c0_1).Store(c + 0 * ldc + 1 * w);
+                (Vector256.Load(c + 1 * ldc) + c1_0).Store(c + 1 * ldc);
+                (Vector256.Load(c + 1 * ldc + 1 * w) + c1_1).Store(c + 1 * ldc + 1 * w);
+                (Vector256.Load(c + 2 * ldc) + c2_0).Store(c + 2 * ldc);
+                (Vector256.Load(c + 2 * ldc + 1 * w) + c2_1).Store(c + 2 * ldc + 1 * w);
+                (Vector256.Load(c + 3 * ldc) + c3_0).Store(c + 3 * ldc);
+                (Vector256.Load(c + 3 * ldc + 1 * w) + c3_1).Store(c + 3 * ldc + 1 * w);
+            }
+            return;
+        }
+        T* t = stackalloc T[8 * Vector256<T>.Count];
+        c0_0.Store(t + 0 * w); c0_1.Store(t + 1 * w);
+        c1_0.Store(t + 2 * w); c1_1.Store(t + 3 * w);
+        c2_0.Store(t + 4 * w); c2_1.Store(t + 5 * w);
+        c3_0.Store(t + 6 * w); c3_1.Store(t + 7 * w);
+        StorePartial(t, 2 * w, c, ldc, 4, nr, overwrite);
+    }
+
     /// <summary>6×2-vector tile reading op(A) in place from 6 rows of A (row stride aRs, k contiguous); all 6 rows must exist.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void T256x6x2Rows(int kc, T* a, nint aRs, T* b, nint bKs, T* c, nint ldc, int nr, bool overwrite)
@@ -1279,6 +1725,94 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
         c4_0.Store(t + 4 * w);
         c5_0.Store(t + 5 * w);
         StorePartial(t, 1 * w, c, ldc, mr, nr, overwrite);
+    }
+
+    /// <summary>2×1-vector tile reading op(A) in place from 2 rows of A (row stride aRs, k contiguous); all 2 rows must exist.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void T128x2x1Rows(int kc, T* a, nint aRs, T* b, nint bKs, T* c, nint ldc, int nr, bool overwrite)
+    {
+        int w = Vector128<T>.Count;
+        Vector128<T> c0_0 = default;
+        Vector128<T> c1_0 = default;
+        nint r2 = 2 * aRs;
+        T* a0 = a;
+        Vector128<T> av;
+        int p = 0;
+        for (; p < kc; p++)
+        {
+            var b0 = Vector128.Load(b);
+            av = Vector128.Create(a0[0]); c0_0 = Fma(av, b0, c0_0);
+            av = Vector128.Create(a0[aRs]); c1_0 = Fma(av, b0, c1_0);
+            a0++;
+            b += bKs;
+        }
+        if (nr == 1 * w)
+        {
+            if (overwrite)
+            {
+                c0_0.Store(c + 0 * ldc);
+                c1_0.Store(c + 1 * ldc);
+            }
+            else
+            {
+                (Vector128.Load(c + 0 * ldc) + c0_0).Store(c + 0 * ldc);
+                (Vector128.Load(c + 1 * ldc) + c1_0).Store(c + 1 * ldc);
+            }
+            return;
+        }
+        T* t = stackalloc T[2 * Vector128<T>.Count];
+        c0_0.Store(t + 0 * w);
+        c1_0.Store(t + 1 * w);
+        StorePartial(t, 1 * w, c, ldc, 2, nr, overwrite);
+    }
+
+    /// <summary>4×1-vector tile reading op(A) in place from 4 rows of A (row stride aRs, k contiguous); all 4 rows must exist.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void T128x4x1Rows(int kc, T* a, nint aRs, T* b, nint bKs, T* c, nint ldc, int nr, bool overwrite)
+    {
+        int w = Vector128<T>.Count;
+        Vector128<T> c0_0 = default;
+        Vector128<T> c1_0 = default;
+        Vector128<T> c2_0 = default;
+        Vector128<T> c3_0 = default;
+        nint r2 = 2 * aRs;
+        T* a0 = a; T* a3 = a + 3 * aRs;
+        Vector128<T> av;
+        int p = 0;
+        for (; p < kc; p++)
+        {
+            var b0 = Vector128.Load(b);
+            av = Vector128.Create(a0[0]); c0_0 = Fma(av, b0, c0_0);
+            av = Vector128.Create(a0[aRs]); c1_0 = Fma(av, b0, c1_0);
+            av = Vector128.Create(a0[r2]); c2_0 = Fma(av, b0, c2_0);
+            av = Vector128.Create(a3[0]); c3_0 = Fma(av, b0, c3_0);
+            a0++; a3++;
+            b += bKs;
+        }
+        if (nr == 1 * w)
+        {
+            if (overwrite)
+            {
+                c0_0.Store(c + 0 * ldc);
+                c1_0.Store(c + 1 * ldc);
+                c2_0.Store(c + 2 * ldc);
+                c3_0.Store(c + 3 * ldc);
+            }
+            else
+            {
+                (Vector128.Load(c + 0 * ldc) + c0_0).Store(c + 0 * ldc);
+                (Vector128.Load(c + 1 * ldc) + c1_0).Store(c + 1 * ldc);
+                (Vector128.Load(c + 2 * ldc) + c2_0).Store(c + 2 * ldc);
+                (Vector128.Load(c + 3 * ldc) + c3_0).Store(c + 3 * ldc);
+            }
+            return;
+        }
+        T* t = stackalloc T[4 * Vector128<T>.Count];
+        c0_0.Store(t + 0 * w);
+        c1_0.Store(t + 1 * w);
+        c2_0.Store(t + 2 * w);
+        c3_0.Store(t + 3 * w);
+        StorePartial(t, 1 * w, c, ldc, 4, nr, overwrite);
     }
 
     /// <summary>6×1-vector tile reading op(A) in place from 6 rows of A (row stride aRs, k contiguous); all 6 rows must exist.</summary>
@@ -1494,6 +2028,102 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
         c4_0.Store(t + 8 * w); c4_1.Store(t + 9 * w);
         c5_0.Store(t + 10 * w); c5_1.Store(t + 11 * w);
         StorePartial(t, 2 * w, c, ldc, mr, nr, overwrite);
+    }
+
+    /// <summary>2×2-vector tile reading op(A) in place from 2 rows of A (row stride aRs, k contiguous); all 2 rows must exist.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void T128x2x2Rows(int kc, T* a, nint aRs, T* b, nint bKs, T* c, nint ldc, int nr, bool overwrite)
+    {
+        int w = Vector128<T>.Count;
+        Vector128<T> c0_0 = default; Vector128<T> c0_1 = default;
+        Vector128<T> c1_0 = default; Vector128<T> c1_1 = default;
+        nint r2 = 2 * aRs;
+        T* a0 = a;
+        Vector128<T> av;
+        int p = 0;
+        for (; p < kc; p++)
+        {
+            var b0 = Vector128.Load(b);
+            var b1 = Vector128.Load(b + 1 * w);
+            av = Vector128.Create(a0[0]); c0_0 = Fma(av, b0, c0_0); c0_1 = Fma(av, b1, c0_1);
+            av = Vector128.Create(a0[aRs]); c1_0 = Fma(av, b0, c1_0); c1_1 = Fma(av, b1, c1_1);
+            a0++;
+            b += bKs;
+        }
+        if (nr == 2 * w)
+        {
+            if (overwrite)
+            {
+                c0_0.Store(c + 0 * ldc); c0_1.Store(c + 0 * ldc + 1 * w);
+                c1_0.Store(c + 1 * ldc); c1_1.Store(c + 1 * ldc + 1 * w);
+            }
+            else
+            {
+                (Vector128.Load(c + 0 * ldc) + c0_0).Store(c + 0 * ldc);
+                (Vector128.Load(c + 0 * ldc + 1 * w) + c0_1).Store(c + 0 * ldc + 1 * w);
+                (Vector128.Load(c + 1 * ldc) + c1_0).Store(c + 1 * ldc);
+                (Vector128.Load(c + 1 * ldc + 1 * w) + c1_1).Store(c + 1 * ldc + 1 * w);
+            }
+            return;
+        }
+        T* t = stackalloc T[4 * Vector128<T>.Count];
+        c0_0.Store(t + 0 * w); c0_1.Store(t + 1 * w);
+        c1_0.Store(t + 2 * w); c1_1.Store(t + 3 * w);
+        StorePartial(t, 2 * w, c, ldc, 2, nr, overwrite);
+    }
+
+    /// <summary>4×2-vector tile reading op(A) in place from 4 rows of A (row stride aRs, k contiguous); all 4 rows must exist.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void T128x4x2Rows(int kc, T* a, nint aRs, T* b, nint bKs, T* c, nint ldc, int nr, bool overwrite)
+    {
+        int w = Vector128<T>.Count;
+        Vector128<T> c0_0 = default; Vector128<T> c0_1 = default;
+        Vector128<T> c1_0 = default; Vector128<T> c1_1 = default;
+        Vector128<T> c2_0 = default; Vector128<T> c2_1 = default;
+        Vector128<T> c3_0 = default; Vector128<T> c3_1 = default;
+        nint r2 = 2 * aRs;
+        T* a0 = a; T* a3 = a + 3 * aRs;
+        Vector128<T> av;
+        int p = 0;
+        for (; p < kc; p++)
+        {
+            var b0 = Vector128.Load(b);
+            var b1 = Vector128.Load(b + 1 * w);
+            av = Vector128.Create(a0[0]); c0_0 = Fma(av, b0, c0_0); c0_1 = Fma(av, b1, c0_1);
+            av = Vector128.Create(a0[aRs]); c1_0 = Fma(av, b0, c1_0); c1_1 = Fma(av, b1, c1_1);
+            av = Vector128.Create(a0[r2]); c2_0 = Fma(av, b0, c2_0); c2_1 = Fma(av, b1, c2_1);
+            av = Vector128.Create(a3[0]); c3_0 = Fma(av, b0, c3_0); c3_1 = Fma(av, b1, c3_1);
+            a0++; a3++;
+            b += bKs;
+        }
+        if (nr == 2 * w)
+        {
+            if (overwrite)
+            {
+                c0_0.Store(c + 0 * ldc); c0_1.Store(c + 0 * ldc + 1 * w);
+                c1_0.Store(c + 1 * ldc); c1_1.Store(c + 1 * ldc + 1 * w);
+                c2_0.Store(c + 2 * ldc); c2_1.Store(c + 2 * ldc + 1 * w);
+                c3_0.Store(c + 3 * ldc); c3_1.Store(c + 3 * ldc + 1 * w);
+            }
+            else
+            {
+                (Vector128.Load(c + 0 * ldc) + c0_0).Store(c + 0 * ldc);
+                (Vector128.Load(c + 0 * ldc + 1 * w) + c0_1).Store(c + 0 * ldc + 1 * w);
+                (Vector128.Load(c + 1 * ldc) + c1_0).Store(c + 1 * ldc);
+                (Vector128.Load(c + 1 * ldc + 1 * w) + c1_1).Store(c + 1 * ldc + 1 * w);
+                (Vector128.Load(c + 2 * ldc) + c2_0).Store(c + 2 * ldc);
+                (Vector128.Load(c + 2 * ldc + 1 * w) + c2_1).Store(c + 2 * ldc + 1 * w);
+                (Vector128.Load(c + 3 * ldc) + c3_0).Store(c + 3 * ldc);
+                (Vector128.Load(c + 3 * ldc + 1 * w) + c3_1).Store(c + 3 * ldc + 1 * w);
+            }
+            return;
+        }
+        T* t = stackalloc T[8 * Vector128<T>.Count];
+        c0_0.Store(t + 0 * w); c0_1.Store(t + 1 * w);
+        c1_0.Store(t + 2 * w); c1_1.Store(t + 3 * w);
+        c2_0.Store(t + 4 * w); c2_1.Store(t + 5 * w);
+        c3_0.Store(t + 6 * w); c3_1.Store(t + 7 * w);
+        StorePartial(t, 2 * w, c, ldc, 4, nr, overwrite);
     }
 
     /// <summary>6×2-vector tile reading op(A) in place from 6 rows of A (row stride aRs, k contiguous); all 6 rows must exist.</summary>

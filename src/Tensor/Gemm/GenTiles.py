@@ -91,7 +91,8 @@ def dispatch(vec, rows_list, nvs, row_mode):
         for r in rows_list:
             args = "kc, a, aRs, b, bKs, c, ldc, nr, overwrite" if row_mode else "kc, a, aKs, b, bKs, c, ldc, mr, nr, overwrite"
             nm = f"{vec[6:]}x{r}x{nv}{'Rows' if row_mode else ''}"
-            cond = f"mr <= {r}" if (r != rows_list[-1] and not row_mode) else None
+            # Row mode reads exactly mr rows of A in place, so mr must be one of the generated heights.
+            cond = None if r == rows_list[-1] else f"mr == {r}" if row_mode else f"mr <= {r}"
             inner.append((cond, f"{'T' + nm}({args});"))
         L.append((cond_nv, inner))
     return L
@@ -111,7 +112,7 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
 def emit_dispatch(vec, rows_list, nvs, row_mode):
     name = f"Tile{vec[6:]}{'Rows' if row_mode else ''}"
     if row_mode:
-        sig = f"    private static void {name}(int kc, T* a, nint aRs, T* b, nint bKs, T* c, nint ldc, int nr, bool overwrite)"
+        sig = f"    private static void {name}(int kc, T* a, nint aRs, T* b, nint bKs, T* c, nint ldc, int mr, int nr, bool overwrite)"
     else:
         sig = f"    private static void {name}(int kc, T* a, nint aKs, T* b, nint bKs, T* c, nint ldc, int mr, int nr, bool overwrite)"
     L = ["    [MethodImpl(MethodImplOptions.AggressiveInlining)]", sig, "    {"]
@@ -137,14 +138,16 @@ parts = []
 # registers, but one portable 128-bit shape keeps a single set of generated tiles for SSE and AdvSimd.
 rows512, rows256, rows128 = [4, 8, 12], [2, 4, 6], [2, 4, 6]
 parts.append(emit_dispatch("Vector512", rows512, [1, 2], False))
-parts.append(emit_dispatch("Vector512", [12], [1, 2], True))
+parts.append(emit_dispatch("Vector512", rows512, [1, 2], True))
 parts.append(emit_dispatch("Vector256", rows256, [1, 2], False))
-parts.append(emit_dispatch("Vector256", [6], [1, 2], True))
+parts.append(emit_dispatch("Vector256", rows256, [1, 2], True))
 parts.append(emit_dispatch("Vector128", rows128, [1, 2], False))
-parts.append(emit_dispatch("Vector128", [6], [1, 2], True))
+parts.append(emit_dispatch("Vector128", rows128, [1, 2], True))
 for vec, rows_list in (("Vector512", rows512), ("Vector256", rows256), ("Vector128", rows128)):
     for nv in (1, 2):
         for r in rows_list:
             parts.append(tile(vec, r, nv, f"T{vec[6:]}x{r}x{nv}", False))
-        parts.append(tile(vec, rows_list[-1], nv, f"T{vec[6:]}x{rows_list[-1]}x{nv}Rows", True))
+        # Row-mode tiles of every height: a plain A's last rows short of a full MR panel are read in place too.
+        for r in rows_list:
+            parts.append(tile(vec, r, nv, f"T{vec[6:]}x{r}x{nv}Rows", True))
 open("GemmTiles.cs", "w").write(head + "\n\n".join(parts) + "\n}\n")

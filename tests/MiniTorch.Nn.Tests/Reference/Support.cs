@@ -135,9 +135,14 @@ public sealed class RefOp(Func<Tensor<double>[], (Tensor<double> Output, Func<Te
         for (int i = 0; i < inputs.Length; i++)
         {
             var numeric = (4.0 * fine.Inputs[i].Numeric - coarse.Inputs[i].Numeric) / 3.0;
-            double err = GradCheck.ScaledError(numeric.AsSpan(), fine.Inputs[i].Analytic.AsSpan());
-            Assert.True(err < Expect.CentralDifferences,
-                $"input {i} {inputs[i].ShapeString}: scaled error {err:G3} of the hand-derived gradient against extrapolated central differences is not below {Expect.CentralDifferences:G3}\n" +
+            var analytic = fine.Inputs[i].Analytic;
+            double err = GradCheck.ScaledError(numeric.AsSpan(), analytic.AsSpan());
+            // As GradientProperty: a gradient that is nearly zero everywhere (a saturated tanh with N = D = H = 1 gave
+            // dx = -3.97e-7, off by 1.1e-13) has no scale to be relative to; there the differences' noise floor rules.
+            double worst = 0;
+            for (int k = 0; k < numeric.Length; k++) worst = Math.Max(worst, Math.Abs(numeric.AsSpan()[k] - analytic.AsSpan()[k]));
+            Assert.True(err < Expect.CentralDifferences || worst <= MiniTorch.Testing.GradientProperty.DefaultAbsoluteTolerance,
+                $"input {i} {inputs[i].ShapeString}: scaled error {err:G3} of the hand-derived gradient against extrapolated central differences is not below {Expect.CentralDifferences:G3} (largest difference {worst:G3})\n" +
                 $"analytic: {fine.Inputs[i].Analytic}\nnumeric:  {numeric}\n{fine}");
         }
     }

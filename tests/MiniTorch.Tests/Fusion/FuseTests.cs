@@ -7,7 +7,8 @@ namespace MiniTorch.Tests.Fusion;
 /// <summary>Fuse.Pointwise on hand-written functions: values and gradients against the eager ops, and bad input.</summary>
 public class FuseTests
 {
-    private static (Variable<double> H, Variable<double> C) LstmGates(Variable<double> a, Variable<double> c)
+    /// <summary>The seed's LSTM gate equations on a (N, 4H) = [a_i | a_f | a_o | a_g] and c (N, H).</summary>
+    internal static (Variable<T> H, Variable<T> C) LstmGates<T>(Variable<T> a, Variable<T> c) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         int h = a.Dim(-1) / 4;
         var i = a.Narrow(-1, 0, h).Sigmoid();
@@ -97,6 +98,35 @@ public class FuseTests
         var rng = new Rng(14);
         var fused = Fuse.Pointwise<double>((b, x) => (x + b).Tanh() * b);
         GradientProperty.Assert(v => fused(v[0], v[1]), [rng.Normal<double>([4]), rng.Normal<double>([2, 3, 4])]);
+    }
+
+    [Fact]
+    public void TheSameVariableAsTwoArgumentsGetsBothContributions()
+    {
+        // f(a, a) with f(x, y) = 2x + 3y²: da = 2 + 6a. Both arguments' gradients go to one buffer; the backward walk
+        // reaches y's rule first, so x's must add to it rather than write over it.
+        var fused = Fuse.Pointwise<double>((x, y) => x * 2.0 + y * y * 3.0);
+        var data = new Rng(21).Normal<double>([5, 3]);
+        var a = data.RequiresGrad();
+        fused(a, a).Sum().Backward();
+        var expected = data.AsSpan().ToArray().Select(v => 2 + 6 * v).ToArray();
+        Assert.True(GradCheck.ScaledError(expected, a.Grad!.AsSpan()) <= 1e-15, $"da = {a.Grad}");
+        GradientProperty.Assert(v => fused(v[0], v[0]), [data]);
+    }
+
+    [Fact]
+    public void AnArgumentThatOnlyAnUnusedOutputReadsGetsZeroGradient()
+    {
+        // b feeds only the second output, which nothing downstream uses: b's gradient is zero (PyTorch's too), not
+        // whatever its gradient storage held before (NaN in this test run) and not missing.
+        var fused = Fuse.Pointwise<double>(v => [v[0].Tanh(), v[1] * 3.0], 2);
+        var rng = new Rng(22);
+        var (a, b) = (rng.Normal<double>([4, 6]).RequiresGrad(), rng.Normal<double>([4, 6]).RequiresGrad());
+        var outs = fused.Apply(a, b);
+        outs[0].Sum().Backward();
+        Assert.All(b.Grad!.AsSpan().ToArray(), g => Assert.Equal(0.0, g));
+        var t = outs[0].Data.AsSpan().ToArray();
+        Assert.True(GradCheck.ScaledError(t.Select(y => 1 - y * y).ToArray(), a.Grad!.AsSpan()) <= 1e-15);
     }
 
     /// <summary>y = a + b²: a constant derivative for a only; b's derivative 2b reads the operand.</summary>

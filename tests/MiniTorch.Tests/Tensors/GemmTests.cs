@@ -256,6 +256,35 @@ public class GemmParallelTests
         }
     }
 
+    /// <summary>
+    /// A row of C is the same bits whatever the product's row count, for a plain and a transposed A: rows fall into
+    /// full MR-row tiles, into the shorter row-mode tiles that read a plain A's last rows in place, or into a packed
+    /// remainder, and every one of those computes an element as the same multiply-add chain. Every M from 1 to
+    /// 3·MR + 1 is compared with the first M rows of a (3·MR + 1)-row product, and with the triple loop.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void RowsGetTheSameBitsWhateverTileHeightComputesThem(bool transA)
+    {
+        int mr = GemmKernels<float>.MR, mMax = 3 * mr + 1, n = 2 * GemmKernels<float>.NR + 3, k = 37;
+        var rng = new Rng(11);
+        float[] full = rng.Normal<float>([mMax * k]).ToArray(), b = rng.Normal<float>([k * n]).ToArray();
+        float[] reference = new float[mMax * n];
+        Gemm.Multiply<float>(transA, false, mMax, n, k, full, transA ? mMax : k, b, n, reference, n, false);
+        for (int m = 1; m <= mMax; m++)
+        {
+            // The first m rows of op(A): a plain A's first m rows, or the first m columns of a transposed one.
+            var a = new float[m * k];
+            for (int i = 0; i < m; i++)
+                for (int p = 0; p < k; p++) a[transA ? p * m + i : i * k + p] = transA ? full[p * mMax + i] : full[i * k + p];
+            var c = new float[m * n];
+            Gemm.Multiply<float>(transA, false, m, n, k, a, transA ? m : k, b, n, c, n, false);
+            Assert.True(BitEqual(reference.AsSpan(0, m * n).ToArray(), c), $"m={m} (MR={mr}, row tiles {string.Join(",", GemmKernels<float>.RowHeights)}): rows differ from the same rows of an m={mMax} product");
+            GemmTests.CheckCase<float>(new GemmTests.Case(m, n, k, transA, false, m % 2 == 0, 0, 0, 0, m));
+        }
+    }
+
     [Fact]
     public void ConcurrentCallersGetTheSameBitsAsOneThread()
     {
