@@ -100,6 +100,47 @@ public class FuseTests
         GradientProperty.Assert(v => fused(v[0], v[1]), [rng.Normal<double>([4]), rng.Normal<double>([2, 3, 4])]);
     }
 
+    /// <summary>
+    /// An argument broadcast over some leading axes (b (3, 1, 4) beside x (3, 2, 4); (1, 3, 4) beside (2, 3, 4)) reads
+    /// the right row for every row of the plan: values and gradients equal the eager ops'. (The gradient property alone
+    /// cannot see a wrong row map: the fused op's forward and backward would agree with each other.)
+    /// </summary>
+    [Theory]
+    [InlineData(new[] { 3, 2, 4 }, new[] { 3, 1, 4 })]
+    [InlineData(new[] { 2, 3, 4 }, new[] { 1, 3, 4 })]
+    [InlineData(new[] { 2, 3, 5, 4 }, new[] { 2, 1, 5, 4 })]
+    public void ABroadcastArgumentReadsTheRightRowsAsTheEagerOpsDo(int[] xShape, int[] bShape)
+    {
+        static Variable<double> F(Variable<double> x, Variable<double> b) => (x + b).Tanh() * b;
+        var fused = Fuse.Pointwise<double>(F);
+        var rng = new Rng(23);
+        var (x, b, g) = (rng.Normal<double>(xShape), rng.Normal<double>(bShape), rng.Normal<double>(xShape));
+        var (fx, fb) = (x.RequiresGrad(), b.RequiresGrad());
+        var fy = fused(fx, fb);
+        fy.Backward(g);
+        var (ex, eb) = (x.RequiresGrad(), b.RequiresGrad());
+        var ey = F(ex, eb);
+        ey.Backward(g);
+        Assert.True(GradCheck.ScaledError(ey.Data.AsSpan(), fy.Data.AsSpan()) <= 1e-12, "values");
+        Assert.True(GradCheck.ScaledError(ex.Grad!.AsSpan(), fx.Grad!.AsSpan()) <= 1e-10, "dx");
+        Assert.True(GradCheck.ScaledError(eb.Grad!.AsSpan(), fb.Grad!.AsSpan()) <= 1e-10, "db");
+    }
+
+    [Fact]
+    public void AnArgumentThatNeedsNoGradientGetsNoneAndTheOthersTheirs()
+    {
+        // c is a constant: the backward walk must neither write nor ask for its gradient storage.
+        var fused = Fuse.Pointwise<double>((x, c) => (x * c).Sigmoid() + c.Tanh());
+        var rng = new Rng(24);
+        var (xData, cData) = (rng.Normal<double>([5, 3]), rng.Normal<double>([5, 3]));
+        var (x, c) = (xData.RequiresGrad(), cData.AsVariable());
+        fused(x, c).Sum().Backward();
+        Assert.Null(c.Grad);
+        var ex = xData.RequiresGrad();
+        ((ex * cData.AsVariable()).Sigmoid() + cData.AsVariable().Tanh()).Sum().Backward();
+        Assert.True(GradCheck.ScaledError(ex.Grad!.AsSpan(), x.Grad!.AsSpan()) <= 1e-12);
+    }
+
     [Fact]
     public void TheSameVariableAsTwoArgumentsGetsBothContributions()
     {
