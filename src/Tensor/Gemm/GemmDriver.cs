@@ -232,8 +232,8 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
                 {
                     // A plain A is read in place, in full MR-row tiles and then shorter row-mode tiles down to the
                     // smallest; what is left (a partial panel), or the whole block of a transposed A, is packed.
-                    int mc = Math.Min(MC, i1 - ic), fullRows = mc / mr * mr;
-                    int inPlace = packA ? 0 : fullRows + GemmKernels<T>.RowsInPlace(mc - fullRows);
+                    int mc = Math.Min(MC, i1 - ic);
+                    int inPlace = packA ? 0 : GemmKernels<T>.RowsInPlace(mc);
                     if (inPlace < mc) GemmPack<T>.A(pr.TransA, pr.A, pr.Lda, ic + inPlace, mc - inPlace, pc, kc, ap, mr);
                     for (int u = 0; u < ns; u++)
                     {
@@ -254,11 +254,9 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
                         }
                         T* cs = pr.C + (nint)ic * pr.Ldc + _jc + j;
                         int ir = 0;
-                        for (int h = mr; ir < inPlace; ir += h)
-                        {
-                            while (ir + h > inPlace) h = NextHeight(h);
-                            GemmKernels<T>.TileRows(kc, pr.A + (nint)(ic + ir) * pr.Lda + pc, pr.Lda, bs, bKs, cs + ir * pr.Ldc, pr.Ldc, h, ncols, overwrite);
-                        }
+                        foreach (int h in GemmKernels<T>.RowHeights) // the same tiles RowsInPlace counted, tallest first
+                            for (; ir + h <= inPlace; ir += h)
+                                GemmKernels<T>.TileRows(kc, pr.A + (nint)(ic + ir) * pr.Lda + pc, pr.Lda, bs, bKs, cs + ir * pr.Ldc, pr.Ldc, h, ncols, overwrite);
                         for (; ir < mc; ir += mr)
                             GemmKernels<T>.Tile(kc, ap + (nint)(ir - inPlace) * kc, mr, bs, bKs, cs + ir * pr.Ldc, pr.Ldc,
                                 Math.Min(mr, mc - ir), ncols, overwrite);
@@ -285,7 +283,4 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
     }
 
     internal static int RoundUp(int x, int m) => (x + m - 1) / m * m;
-
-    /// <summary>The next shorter row-mode tile height after <paramref name="h"/>.</summary>
-    private static int NextHeight(int h) => GemmKernels<T>.RowHeights[Array.IndexOf(GemmKernels<T>.RowHeights, h) + 1];
 }

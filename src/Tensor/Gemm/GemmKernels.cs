@@ -65,7 +65,7 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
         else TileScalar(kc, a, aRs, 1, b, bKs, c, ldc, 4, nr, overwrite);
     }
 
-    /// <summary>How many of <paramref name="rows"/> (fewer than MR) the shorter row-mode tiles cover, tallest first.</summary>
+    /// <summary>How many of <paramref name="rows"/> the row-mode tiles cover, taken tallest first (all but a remainder shorter than the smallest tile).</summary>
     public static int RowsInPlace(int rows)
     {
         int covered = 0;
