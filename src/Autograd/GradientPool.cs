@@ -41,15 +41,15 @@ internal static class GradientPool<T> where T : unmanaged, IFloatingPointIeee754
         return new Tensor<T>(array, 0, shape);
     }
 
-    /// <summary>Bytes held by this thread's pool (for tests).</summary>
-    /// <summary>A rented tensor of <paramref name="shape"/> whose values are whatever the buffer held (the caller writes every element; NaN under the poison test switch).</summary>
+    /// <summary>A rented tensor of <paramref name="shape"/> whose values are whatever the buffer held (the caller writes every element; the poison value under the test switch, as <see cref="Tensor{T}"/>'s own unzeroed storage).</summary>
     public static Tensor<T> Uninitialized(int[] shape, List<T[]> rented)
     {
         var array = Rent(Shapes.Numel(shape, "Backward"), rented);
-        if (UninitializedPoison.Enabled) array.AsSpan().Fill(T.NaN);
+        if (UninitializedPoison.Enabled) array.AsSpan().Fill(UninitializedPoison.Value<T>());
         return new Tensor<T>(array, 0, shape);
     }
 
+    /// <summary>Bytes held by this thread's pool (for tests).</summary>
     internal static long PooledBytes => t_bytes;
 
     /// <summary>Returns the rented buffers, except those in <paramref name="kept"/>, and clears the list.</summary>

@@ -345,8 +345,8 @@ public static class SpanMath
     {
         if (y.Length != x.Length) throw new ArgumentException($"Tanh: {x.Length} inputs but room for {y.Length} results.", nameof(y));
         const int Block = 256; // in place, each block's inputs are kept for the fix-up
-        Span<T> keep = stackalloc T[Math.Min(Block, x.Length)];
         bool inPlace = x.Overlaps(y);
+        Span<T> keep = inPlace ? stackalloc T[Math.Min(Block, x.Length)] : default;
         for (int i = 0; i < x.Length; i += inPlace ? Block : x.Length)
         {
             int n = inPlace ? Math.Min(Block, x.Length - i) : x.Length;
