@@ -109,6 +109,58 @@ public sealed class Gradients<T> where T : unmanaged, IFloatingPointIeee754<T>
     }
 
     /// <summary>
+    /// As <see cref="Accumulate"/> for a tensor the op has just made and hands over (nothing else holds it): the pass
+    /// may keep it as the gradient and add into it in place, so it is not copied again when a second contribution
+    /// arrives or when it becomes a leaf's Grad.
+    /// </summary>
+    internal void AccumulateFresh(int i, Tensor<T> grad)
+    {
+        if (!Needs(i)) return;
+        if (!grad.HasShape(_inputs[i].Shape)) { Accumulate(i, grad); return; } // reduced to a fresh tensor there
+        Add(Target(i), grad, owned: true);
+    }
+
+    /// <summary>
+    /// Adds the window of <paramref name="g"/> at <paramref name="start"/> along <paramref name="axis"/> to input
+    /// <paramref name="i"/>'s gradient, the input being shaped like the window (its length there) or like it with that
+    /// axis removed: the adjoint of a narrow, select, concat or stack. A contiguous window is handed over as a view; a
+    /// strided one is gathered straight into the input's gradient buffer (written when nothing has arrived yet, added
+    /// otherwise), not copied into a tensor of its own first.
+    /// </summary>
+    internal void AccumulateSlice(int i, Tensor<T> g, int axis, int start)
+    {
+        if (!Needs(i)) return;
+        var v = _inputs[i];
+        bool squeezed = v.Rank == g.Rank - 1;
+        int length = squeezed ? 1 : v.Shape[axis];
+        var shape = g.ShapeArray;
+        shape[axis] = length;
+        if ((!squeezed && v.Rank != g.Rank) || !Fits(v.Shape, shape, squeezed ? axis : -1) || start < 0 || start + length > g.Shape[axis])
+            throw new InvalidOperationException($"{_node.Name}.Backward: the window [{start}, {start + length}) on axis {axis} of a gradient {g.ShapeString} does not fit input {i}'s shape {v.Data.ShapeString}.");
+        if (Tensor.AroundAxis(g.Shape, axis).outer == 1)
+        {
+            var view = g.Narrow(axis, start, length);
+            Accumulate(i, squeezed ? view.Squeeze(axis) : view);
+            return;
+        }
+        var buffer = BufferToWrite(i, out bool fresh);
+        Tensor.NarrowInto(g, axis, start, buffer, accumulate: !fresh);
+    }
+
+    /// <summary>Whether <paramref name="shape"/> equals <paramref name="window"/> (with axis <paramref name="removed"/> left out when it is not -1).</summary>
+    private static bool Fits(ReadOnlySpan<int> shape, int[] window, int removed)
+    {
+        int j = 0;
+        for (int a = 0; a < window.Length; a++)
+        {
+            if (a == removed) continue;
+            if (j >= shape.Length || shape[j] != window[a]) return false;
+            j++;
+        }
+        return j == shape.Length;
+    }
+
+    /// <summary>
     /// Adds aᵀ·g to input <paramref name="i"/>'s gradient, with a (M, K), g (M, N) and the input (K, N): the weight
     /// gradient of a product a·W. For a leaf the product is deferred: all contributions of one backward pass are
     /// stacked along M and summed with a single large GEMM at the end (e.g. the T per-step products h_{t-1}ᵀ·da_t of

@@ -180,22 +180,8 @@ public static partial class Tensor
     /// <exception cref="ArgumentException">The source does not fit the destination.</exception>
     public static void AddToNarrow<T>(Tensor<T> dst, int axis, int start, Tensor<T> src) where T : unmanaged, INumber<T>
     {
-        int ax = Shapes.Axis(axis, dst.Rank, "AddToNarrow");
-        if (src.Rank != dst.Rank && src.Rank != dst.Rank - 1)
-            throw new ArgumentException($"AddToNarrow: source {src.ShapeString} does not fit {dst.ShapeString} on axis {axis}.");
-        int length = src.Rank == dst.Rank ? src.Shape[ax] : 1;
-        CheckNarrow(dst, ax, start, length, "AddToNarrow");
+        var (ax, length) = CheckSlice(dst, axis, start, src, "AddToNarrow", "source");
         var (outer, n, inner) = AroundAxis(dst.Shape, ax);
-        // The source is the narrowed slice (axis kept with size length) or the selected one (axis removed).
-        bool fits = true;
-        for (int i = 0, j = 0; fits && i < dst.Rank; i++)
-        {
-            if (i == ax && src.Rank < dst.Rank) continue;
-            fits = i == ax || src.Shape[j] == dst.Shape[i];
-            j++;
-        }
-        if (!fits)
-            throw new ArgumentException($"AddToNarrow: source {src.ShapeString} does not fit {dst.ShapeString} at axis {axis}.");
         var d = dst.AsSpan();
         ReadOnlySpan<T> s = src.AsSpan();
         int chunk = length * inner;
@@ -205,6 +191,55 @@ public static partial class Tensor
             TP.Add(target, s.Slice(o * chunk, chunk), target);
         }
         dst.MarkModified();
+    }
+
+    /// <summary>
+    /// dst = x's slice at <paramref name="start"/> along <paramref name="axis"/> (dst += it when
+    /// <paramref name="accumulate"/>), where dst is shaped like <see cref="Narrow"/>'s result (the axis kept, its length
+    /// dst's) or <see cref="Select"/>'s (the axis removed): the slice lands in dst without a tensor of its own. The
+    /// gather twin of <see cref="AddToNarrow"/>; an op's backward uses it to hand each input its slice of the gradient.
+    /// </summary>
+    internal static void NarrowInto<T>(Tensor<T> x, int axis, int start, Tensor<T> dst, bool accumulate) where T : unmanaged, INumber<T>
+    {
+        var (ax, length) = CheckSlice(x, axis, start, dst, "NarrowInto", "destination");
+        var (outer, n, inner) = AroundAxis(x.Shape, ax);
+        ReadOnlySpan<T> s = x.AsSpan();
+        var d = dst.AsSpan();
+        int chunk = length * inner;
+        for (int o = 0; o < outer; o++)
+        {
+            var from = s.Slice((o * n + start) * inner, chunk);
+            var to = d.Slice(o * chunk, chunk);
+            if (accumulate) TP.Add(to, from, to);
+            else from.CopyTo(to);
+        }
+        dst.MarkModified();
+    }
+
+    /// <summary>
+    /// Checks that <paramref name="slice"/> is shaped like a window of <paramref name="whole"/> at
+    /// <paramref name="start"/> along <paramref name="axis"/>: the same rank (the window's length is its size there) or
+    /// that axis removed (length 1), every other size equal. Returns the axis and the window's length.
+    /// </summary>
+    private static (int Axis, int Length) CheckSlice<T>(Tensor<T> whole, int axis, int start, Tensor<T> slice, string op, string role)
+        where T : unmanaged, INumber<T>
+    {
+        int ax = Shapes.Axis(axis, whole.Rank, op);
+        if (slice.Rank != whole.Rank && slice.Rank != whole.Rank - 1)
+            throw new ArgumentException($"{op}: {role} {slice.ShapeString} does not fit {whole.ShapeString} on axis {axis}.");
+        int length = slice.Rank == whole.Rank ? slice.Shape[ax] : 1;
+        CheckNarrow(whole, ax, start, length, op);
+        // The slice is the narrowed window (axis kept with size length) or the selected one (axis removed).
+        bool fits = true;
+        for (int i = 0, j = 0; fits && i < whole.Rank; i++)
+        {
+            if (i == ax && slice.Rank < whole.Rank) continue;
+            fits = i == ax || slice.Shape[j] == whole.Shape[i];
+            j++;
+        }
+        if (!fits)
+            throw new ArgumentException($"{op}: {role} {slice.ShapeString} does not fit {whole.ShapeString} at axis {axis}.");
+        return (ax, length);
     }
 
     /// <summary>Joins tensors along an existing axis; all other sizes must agree.</summary>

@@ -27,7 +27,7 @@ public sealed class Permute<T>(int[] axes) : Function<T> where T : unmanaged, IF
         return y;
     }
     /// <inheritdoc/>
-    protected internal override void Backward(Tensor<T> g, Gradients<T> grads) => grads.Accumulate(0, g.Permute(_inverse));
+    protected internal override void Backward(Tensor<T> g, Gradients<T> grads) => grads.AccumulateFresh(0, g.Permute(_inverse)); // Permute copies
 }
 
 /// <summary>
@@ -82,7 +82,7 @@ public sealed class Concat<T>(int axis) : Function<T> where T : unmanaged, IFloa
     protected internal override void Backward(Tensor<T> g, Gradients<T> grads)
     {
         for (int i = 0, at = 0; i < _sizes.Length; at += _sizes[i], i++)
-            if (grads.Needs(i)) grads.Accumulate(i, g.Narrow(_axis, at, _sizes[i]));
+            grads.AccumulateSlice(i, g, _axis, at);
     }
 }
 
@@ -101,8 +101,7 @@ public sealed class Stack<T>(int axis) : Function<T> where T : unmanaged, IFloat
     /// <inheritdoc/>
     protected internal override void Backward(Tensor<T> g, Gradients<T> grads)
     {
-        for (int i = 0; i < g.Shape[_axis]; i++)
-            if (grads.Needs(i)) grads.Accumulate(i, g.Select(_axis, i));
+        for (int i = 0; i < g.Shape[_axis]; i++) grads.AccumulateSlice(i, g, _axis, i);
     }
 }
 

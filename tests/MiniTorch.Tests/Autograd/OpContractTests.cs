@@ -350,6 +350,39 @@ public class OpContractTests
     }
 
     [Fact]
+    public void StridedStackAndConcatSlicesLandInTheInputsGradientsExactly()
+    {
+        // Stacking on axis 1 makes each input's slice of the gradient strided: it is gathered into the input's gradient
+        // buffer, written first, added when the input also gets a gradient elsewhere or appears twice.
+        var a = V(1, 2, 3, 4); // (2, 2) after reshape
+        var b = V(5, 6, 7, 8);
+        var a2 = a.Reshape(2, 2);
+        var g = Tensor.Arange<double>(12).Reshape(2, 3, 2); // g[n, s, h]
+        var y = Ops.Stack([a2, b.Reshape(2, 2), a2], 1);
+        var loss = (y * g.AsVariable()).Sum() + (a * 10.0).Sum();
+        loss.Backward();
+        // a: slices s = 0 and s = 2 plus 10; b: slice s = 1.
+        Assert.Equal([0.0 + 4 + 10, 1 + 5 + 10, 6 + 10 + 10, 7 + 11 + 10], a.Grad!.ToArray());
+        Assert.Equal([2.0, 3, 8, 9], b.Grad!.ToArray());
+
+        var c = V(1, 2, 3, 4, 5, 6);
+        var d = V(7, 8);
+        Ops.Concat([c.Reshape(2, 3), d.Reshape(2, 1)], 1).Backward(Tensor.Arange<double>(8).Reshape(2, 4));
+        Assert.Equal([0.0, 1, 2, 4, 5, 6], c.Grad!.ToArray());
+        Assert.Equal([3.0, 7], d.Grad!.ToArray());
+
+        // A permute's gradient is a fresh copy the pass keeps: a second contribution adds into it, never into g.
+        var p = V(1, 2, 3, 4, 5, 6);
+        var up = Tensor.Arange<double>(6).Reshape(3, 2);
+        var upBefore = up.ToArray();
+        var q = p.Reshape(2, 3);
+        var z = (q.Permute(1, 0) * up.AsVariable()).Sum() + (q * 2.0).Sum();
+        z.Backward();
+        Assert.Equal([2.0, 4, 6, 3, 5, 7], p.Grad!.ToArray());
+        Assert.Equal(upBefore, up.ToArray());
+    }
+
+    [Fact]
     public void ConcatStackWhereAndMatMulGiveExactGradientsNextToAConstant()
     {
         var a = V(1, 2);

@@ -123,6 +123,30 @@ public class TensorLayerTests
             Assert.Equal(lhs, rhs, 1e-12 * Math.Max(1, Math.Abs(lhs)));
         }));
 
+    [Fact]
+    public void NarrowIntoWritesOrAddsTheWindowAndChecksTheDestinationFirst()
+    {
+        var x = Counting(2, 3, 2); // x[o, n, i] = 6o + 2n + i
+        var selected = Tensor.Full(100.0, 2, 2);
+        Tensor.NarrowInto(x, 1, 1, selected, accumulate: false);
+        Assert.Equal(x.Select(1, 1).ToArray(), selected.ToArray());
+        Tensor.NarrowInto(x, 1, 1, selected, accumulate: true);
+        Assert.Equal((x.Select(1, 1) * 2.0).ToArray(), selected.ToArray());
+
+        var window = Tensor.Full(1.0, 2, 2, 2);
+        Tensor.NarrowInto(x, 1, 1, window, accumulate: true);
+        Assert.Equal((x.Narrow(1, 1, 2) + 1.0).ToArray(), window.ToArray());
+        Tensor.NarrowInto(x, -1, 1, Tensor.Full(0.0, 2, 3), accumulate: false); // negative axis, select-shaped
+
+        var keep = Tensor.Full(5.0, 2, 3);
+        var before = keep.ToArray();
+        var e = Assert.Throws<ArgumentException>(() => Tensor.NarrowInto(x, 1, 0, keep, accumulate: false));
+        Assert.Equal("NarrowInto: destination (2, 3) does not fit (2, 3, 2) at axis 1.", e.Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => Tensor.NarrowInto(x, 1, 2, Tensor.Full(0.0, 2, 2, 2), accumulate: false));
+        Assert.Throws<ArgumentException>(() => Tensor.NarrowInto(x, 1, 0, Tensor.Full(0.0, 2), accumulate: false));
+        Assert.Equal(before, keep.ToArray());
+    }
+
     // ---- concat / stack ----
 
     [Fact]
