@@ -58,10 +58,14 @@ public static class Gemm
 
     /// <summary>
     /// The public Multiply, where B's values are those of the tensor <paramref name="bKey"/> at version <paramref name="bVersion"/> (null: no
-    /// such tensor), so a B used by several products in a row is packed once (<see cref="GemmPackCache{T}"/>).
+    /// such tensor), so a B used by several products in a row is packed once (<see cref="GemmPackCache{T}"/>); and, when
+    /// <paramref name="ldd"/> is not negative, C = D + op(A)·op(B) with the addend D read from <paramref name="d"/> with row
+    /// stride <paramref name="ldd"/> (0: one row of N values added to every row, a bias) as the tiles store C, instead of
+    /// copied into C first (<paramref name="accumulate"/> must be false then, and D must not overlap C).
     /// </summary>
     internal static unsafe void Multiply<T>(bool transA, bool transB, int m, int n, int k,
-        ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> b, int ldb, Span<T> c, int ldc, bool accumulate, object? bKey, int bVersion)
+        ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> b, int ldb, Span<T> c, int ldc, bool accumulate, object? bKey, int bVersion,
+        ReadOnlySpan<T> d = default, int ldd = -1)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (typeof(T) != typeof(float) && typeof(T) != typeof(double))
@@ -73,17 +77,29 @@ public static class Gemm
         ReadOnlySpan<T> cr = c[..cUsed];
         if (cr.Overlaps(a[..aUsed]) || cr.Overlaps(b[..bUsed]))
             throw new ArgumentException($"Gemm (m={m}, n={n}, k={k}): C overlaps {(cr.Overlaps(a[..aUsed]) ? "A" : "B")}; the output must be separate memory.");
+        bool hasD = ldd >= 0;
+        if (hasD)
+        {
+            if (accumulate) throw new ArgumentException("Gemm: an addend D is given, so C is overwritten (accumulate must be false).");
+            long needD = m > 0 && n > 0 ? (long)(m - 1) * ldd + n : 0;
+            if ((ldd != 0 && ldd < n) || needD > d.Length)
+                throw new ArgumentException($"Gemm (m={m}, n={n}, k={k}): the addend D stored as {m}×{n} with row stride {ldd} needs a stride of 0 or at least {n} and {needD} elements, but the span holds {d.Length}.");
+            if (m > 0 && n > 0 && d[..(int)needD].Overlaps(cr))
+                throw new ArgumentException($"Gemm (m={m}, n={n}, k={k}): the addend D overlaps C; the output must be separate memory.");
+        }
         if (m == 0 || n == 0) return;
         if (k == 0)
         {
-            if (!accumulate) for (int i = 0; i < m; i++) c.Slice(i * ldc, n).Clear();
+            if (hasD) for (int i = 0; i < m; i++) d.Slice(i * ldd, n).CopyTo(c.Slice(i * ldc, n));
+            else if (!accumulate) for (int i = 0; i < m; i++) c.Slice(i * ldc, n).Clear();
             return;
         }
         fixed (T* pa = &MemoryMarshal.GetReference(a))
         fixed (T* pb = &MemoryMarshal.GetReference(b))
         fixed (T* pc = &MemoryMarshal.GetReference(c))
+        fixed (T* pd = &MemoryMarshal.GetReference(d))
         {
-            var pr = new GemmDriver<T>.Problem(transA, transB, m, n, k, pa, lda, pb, ldb, pc, ldc, accumulate);
+            var pr = new GemmDriver<T>.Problem(transA, transB, m, n, k, pa, lda, pb, ldb, pc, ldc, accumulate, hasD ? pd : null, ldd);
             GemmDriver<T>.Run(pr, Parallelism.MaxThreads, bKey, bVersion);
         }
     }

@@ -44,6 +44,28 @@ public static partial class Tensor
     /// <param name="c">The output matrix.</param>
     /// <param name="accumulate">Whether to add to <paramref name="c"/> instead of overwriting it.</param>
     public static void MatMulInto<T>(Tensor<T> a, bool transA, Tensor<T> b, bool transB, Tensor<T> c, bool accumulate)
+        where T : unmanaged, IFloatingPointIeee754<T> => MatMulInto(a, transA, b, transB, c, accumulate, null);
+
+    /// <summary>
+    /// Whether <see cref="MatMulInto{T}(Tensor{T}, Tensor{T}, Tensor{T}, Tensor{T})"/> takes <paramref name="addend"/>
+    /// for an output of <paramref name="shape"/>: the output's own shape, or one row of its last size (a bias).
+    /// </summary>
+    internal static bool IsProductAddend<T>(Tensor<T> addend, ReadOnlySpan<int> shape) where T : unmanaged, INumber<T> =>
+        addend.HasShape(shape) || (shape.Length > 0 && addend.Rank >= 1 && addend.Length == shape[^1] && addend.Dim(-1) == shape[^1]);
+
+    /// <summary>
+    /// c = addend + a·b, the addend (c's shape, or one row of its last size added to every row) read by the GEMM's tiles
+    /// as they store c rather than copied into c first. The same values, bit for bit, as copying it and then adding the
+    /// product (<see cref="MatMulInto{T}(Tensor{T}, bool, Tensor{T}, bool, Tensor{T}, bool)"/> with accumulate).
+    /// </summary>
+    internal static void MatMulInto<T>(Tensor<T> addend, Tensor<T> a, Tensor<T> b, Tensor<T> c) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (!IsProductAddend(addend, c.Shape))
+            throw new ArgumentException($"MatMulInto: the addend {addend.ShapeString} is neither the output's shape {c.ShapeString} nor one row of it.");
+        MatMulInto(a, false, b, false, c, accumulate: false, addend);
+    }
+
+    private static void MatMulInto<T>(Tensor<T> a, bool transA, Tensor<T> b, bool transB, Tensor<T> c, bool accumulate, Tensor<T>? addend)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (a.Rank < 2 || b.Rank != 2 || c.Rank < 2)
@@ -55,10 +77,11 @@ public static partial class Tensor
         int cr = Shapes.Prod(c.Shape, 0, c.Rank - 1);
         if (k != kb || cr != m || c.Dim(-1) != n)
             throw new ArgumentException($"MatMulInto: {(transA ? "transpose of " : "")}{a.ShapeString} times {(transB ? "transpose of " : "")}{b.ShapeString} does not give {c.ShapeString}.");
-        if (c.AsSpan().Overlaps(a.AsSpan()) || c.AsSpan().Overlaps(b.AsSpan()))
-            throw new ArgumentException($"MatMulInto: the output {c.ShapeString} shares memory with an operand ({a.ShapeString}, {b.ShapeString}); it must be separate.");
+        if (c.AsSpan().Overlaps(a.AsSpan()) || c.AsSpan().Overlaps(b.AsSpan()) || (addend is not null && c.AsSpan().Overlaps(addend.AsSpan())))
+            throw new ArgumentException($"MatMulInto: the output {c.ShapeString} shares memory with an operand ({a.ShapeString}, {b.ShapeString}{(addend is null ? "" : $", addend {addend.ShapeString}")}); it must be separate.");
         // b and its version identify B's values, so a B used by products in a row (a recurrent weight) is packed once.
-        Gemm.Multiply<T>(transA, transB, m, n, k, a.AsSpan(), ac, b.AsSpan(), b.Shape[1], c.AsSpan(), n, accumulate, b, b.Version);
+        Gemm.Multiply<T>(transA, transB, m, n, k, a.AsSpan(), ac, b.AsSpan(), b.Shape[1], c.AsSpan(), n, accumulate, b, b.Version,
+            addend is null ? default : addend.AsSpan(), addend is null ? -1 : addend.HasShape(c.Shape) ? n : 0);
         c.MarkModified();
     }
 

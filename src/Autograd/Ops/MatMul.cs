@@ -57,8 +57,14 @@ public sealed class AddMatMul<T> : Function<T> where T : unmanaged, IFloatingPoi
         if (!full.AsSpan().SequenceEqual(shape))
             throw new ArgumentException($"AddMatMul: addend {c.ShapeString} does not broadcast to the product's shape {Shapes.Str(shape)}.");
         SaveForBackward(_a = a, _b = b);
-        var y = c.HasShape(shape) ? c.Clone() : c.BroadcastTo(shape);
-        Tensor.MatMulInto(a, false, b, false, y, accumulate: true);
+        if (!Tensor.IsProductAddend(c, shape))
+        {
+            var sum = c.BroadcastTo(shape); // e.g. a column (M, 1): copied out, then the product added
+            Tensor.MatMulInto(a, false, b, false, sum, accumulate: true);
+            return sum;
+        }
+        var y = Tensor<T>.Uninitialized(shape);
+        Tensor.MatMulInto(c, a, b, y); // the GEMM adds the addend (same shape, or a bias row) as it stores y
         return y;
     }
 

@@ -52,9 +52,17 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
     internal const long InPlaceLimit = 1 << 19;
 
     /// <summary>The operands of one product.</summary>
-    internal readonly struct Problem(bool transA, bool transB, int m, int n, int k, T* a, nint lda, T* b, nint ldb, T* c, nint ldc, bool accumulate)
+    /// <remarks>
+    /// C = op(A)·op(B), plus C's own values when <paramref name="accumulate"/>, or else plus the addend D at
+    /// <paramref name="d"/> (row stride <paramref name="ldd"/>; 0 adds one row to every row) when it is not null: the
+    /// first K slice's tiles add it as they store, so C = D + op(A)·op(B) takes no separate pass to copy D into C.
+    /// </remarks>
+    internal readonly struct Problem(bool transA, bool transB, int m, int n, int k, T* a, nint lda, T* b, nint ldb, T* c, nint ldc, bool accumulate,
+        T* d = null, nint ldd = 0)
     {
         public readonly bool TransA = transA, TransB = transB, Accumulate = accumulate;
+        public readonly T* D = accumulate ? c : d;
+        public readonly nint Ldd = accumulate ? ldc : ldd;
         public readonly int M = m, N = n, K = k;
         public readonly T* A = a, B = b, C = c;
         public readonly nint Lda = lda, Ldb = ldb, Ldc = ldc;
@@ -226,7 +234,9 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
             for (int q = _q0; q < _q1; q++)
             {
                 int pc = q * kcMax, kc = Math.Min(kcMax, pr.K - pc);
-                bool overwrite = !pr.Accumulate && q == 0;
+                // The first slice adds the addend (C itself when accumulating; none: C is overwritten), later ones C.
+                T* dq = q == 0 ? pr.D : pr.C;
+                nint ldd = q == 0 ? pr.Ldd : pr.Ldc;
                 T* bq = _bp + (nint)(q - _q0) * _sliceStride;
                 for (int ic = i0; ic < i1; ic += MC)
                 {
@@ -253,13 +263,15 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
                             Ensure(q, s, pc, kc, bs);
                         }
                         T* cs = pr.C + (nint)ic * pr.Ldc + _jc + j;
+                        T* ds = dq == null ? null : dq + (nint)ic * ldd + _jc + j;
                         int ir = 0;
                         foreach (int h in GemmKernels<T>.RowHeights) // the same tiles RowsInPlace counted, tallest first
                             for (; ir + h <= inPlace; ir += h)
-                                GemmKernels<T>.TileRows(kc, pr.A + (nint)(ic + ir) * pr.Lda + pc, pr.Lda, bs, bKs, cs + ir * pr.Ldc, pr.Ldc, h, ncols, overwrite);
+                                GemmKernels<T>.TileRows(kc, pr.A + (nint)(ic + ir) * pr.Lda + pc, pr.Lda, bs, bKs, cs + ir * pr.Ldc, pr.Ldc, h, ncols,
+                                    ds == null ? null : ds + ir * ldd, ldd);
                         for (; ir < mc; ir += mr)
                             GemmKernels<T>.Tile(kc, ap + (nint)(ir - inPlace) * kc, mr, bs, bKs, cs + ir * pr.Ldc, pr.Ldc,
-                                Math.Min(mr, mc - ir), ncols, overwrite);
+                                Math.Min(mr, mc - ir), ncols, ds == null ? null : ds + ir * ldd, ldd);
                     }
                 }
             }

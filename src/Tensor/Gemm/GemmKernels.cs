@@ -33,17 +33,19 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
     internal static readonly bool Fused128 = System.Runtime.Intrinsics.X86.Fma.IsSupported || AdvSimd.IsSupported;
 
     /// <summary>
-    /// Adds one K slice to an mr×nr tile of C (mr ≤ MR, nr ≤ NR): C[i, j] (=|+=) Σ_p a[p·aKs + i]·b[p·bKs + j] for p &lt; kc,
+    /// Computes one K slice of an mr×nr tile of C (mr ≤ MR, nr ≤ NR): C[i, j] = D[i, j] + Σ_p a[p·aKs + i]·b[p·bKs + j]
+    /// for p &lt; kc, where D is read at d with row stride ldd (d = c, ldd = ldc: accumulate; ldd = 0: one row added to every
+    /// row, a bias) and is zero when d is null,
     /// where a holds MR values of op(A) per k step and b holds NR values of op(B) per k step (zero-padded beyond
     /// mr and nr, or real data: only the mr×nr corner is stored). Uses the smallest generated tile that covers mr×nr.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Tile(int kc, T* a, nint aKs, T* b, nint bKs, T* c, nint ldc, int mr, int nr, bool overwrite)
+    public static void Tile(int kc, T* a, nint aKs, T* b, nint bKs, T* c, nint ldc, int mr, int nr, T* d, nint ldd)
     {
-        if (Vector512.IsHardwareAccelerated) Tile512(kc, a, aKs, b, bKs, c, ldc, mr, nr, overwrite);
-        else if (Vector256.IsHardwareAccelerated) Tile256(kc, a, aKs, b, bKs, c, ldc, mr, nr, overwrite);
-        else if (Vector128.IsHardwareAccelerated) Tile128(kc, a, aKs, b, bKs, c, ldc, mr, nr, overwrite);
-        else TileScalar(kc, a, 1, aKs, b, bKs, c, ldc, mr, nr, overwrite);
+        if (Vector512.IsHardwareAccelerated) Tile512(kc, a, aKs, b, bKs, c, ldc, mr, nr, d, ldd);
+        else if (Vector256.IsHardwareAccelerated) Tile256(kc, a, aKs, b, bKs, c, ldc, mr, nr, d, ldd);
+        else if (Vector128.IsHardwareAccelerated) Tile128(kc, a, aKs, b, bKs, c, ldc, mr, nr, d, ldd);
+        else TileScalar(kc, a, 1, aKs, b, bKs, c, ldc, mr, nr, d, ldd);
     }
 
     /// <summary>
@@ -57,12 +59,12 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
     /// op(A) in place from those rows of a plain A: op(A)[i, p] = a[i·aRs + p].
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void TileRows(int kc, T* a, nint aRs, T* b, nint bKs, T* c, nint ldc, int mr, int nr, bool overwrite)
+    public static void TileRows(int kc, T* a, nint aRs, T* b, nint bKs, T* c, nint ldc, int mr, int nr, T* d, nint ldd)
     {
-        if (Vector512.IsHardwareAccelerated) Tile512Rows(kc, a, aRs, b, bKs, c, ldc, mr, nr, overwrite);
-        else if (Vector256.IsHardwareAccelerated) Tile256Rows(kc, a, aRs, b, bKs, c, ldc, mr, nr, overwrite);
-        else if (Vector128.IsHardwareAccelerated) Tile128Rows(kc, a, aRs, b, bKs, c, ldc, mr, nr, overwrite);
-        else TileScalar(kc, a, aRs, 1, b, bKs, c, ldc, 4, nr, overwrite);
+        if (Vector512.IsHardwareAccelerated) Tile512Rows(kc, a, aRs, b, bKs, c, ldc, mr, nr, d, ldd);
+        else if (Vector256.IsHardwareAccelerated) Tile256Rows(kc, a, aRs, b, bKs, c, ldc, mr, nr, d, ldd);
+        else if (Vector128.IsHardwareAccelerated) Tile128Rows(kc, a, aRs, b, bKs, c, ldc, mr, nr, d, ldd);
+        else TileScalar(kc, a, aRs, 1, b, bKs, c, ldc, 4, nr, d, ldd);
     }
 
     /// <summary>How many of <paramref name="rows"/> the row-mode tiles cover, taken tallest first (all but a remainder shorter than the smallest tile).</summary>
@@ -102,20 +104,27 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
         return Vector128.FusedMultiplyAdd(x.AsDouble(), y.AsDouble(), acc.AsDouble()).As<double, T>();
     }
 
-    /// <summary>Writes (or adds) the valid mr×nr corner of a tile held in <paramref name="t"/> (row stride <paramref name="tw"/>).</summary>
-    private static void StorePartial(T* t, int tw, T* c, nint ldc, int mr, int nr, bool overwrite)
+    /// <summary>
+    /// Stores the valid mr×nr corner of a tile held in <paramref name="t"/> (row stride <paramref name="tw"/>) into C,
+    /// plus the addend at <paramref name="d"/> (row stride <paramref name="ldd"/>) unless it is null.
+    /// </summary>
+    private static void StorePartial(T* t, int tw, T* c, nint ldc, int mr, int nr, T* d, nint ldd)
     {
         for (int i = 0; i < mr; i++)
         {
             T* ti = t + i * tw;
             T* ci = c + i * ldc;
-            if (overwrite) for (int j = 0; j < nr; j++) ci[j] = ti[j];
-            else for (int j = 0; j < nr; j++) ci[j] += ti[j];
+            if (d == null) for (int j = 0; j < nr; j++) ci[j] = ti[j];
+            else
+            {
+                T* di = d + i * ldd;
+                for (int j = 0; j < nr; j++) ci[j] = di[j] + ti[j];
+            }
         }
     }
 
     /// <summary>4×4 scalar tile with the same per-element arithmetic as the vector tiles; op(A)[i, p] is a[i·aRs + p·aKs].</summary>
-    public static void TileScalar(int kc, T* a, nint aRs, nint aKs, T* b, nint bKs, T* c, nint ldc, int mr, int nr, bool overwrite)
+    public static void TileScalar(int kc, T* a, nint aRs, nint aKs, T* b, nint bKs, T* c, nint ldc, int mr, int nr, T* d, nint ldd)
     {
         T* t = stackalloc T[16];
         for (int i = 0; i < 16; i++) t[i] = T.Zero;
@@ -129,6 +138,6 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
             a += aKs;
             b += bKs;
         }
-        StorePartial(t, 4, c, ldc, mr, nr, overwrite);
+        StorePartial(t, 4, c, ldc, mr, nr, d, ldd);
     }
 }

@@ -9,110 +9,110 @@ namespace MiniTorch;
 internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Tile512(int kc, T* a, nint aKs, T* b, nint bKs, T* c, nint ldc, int mr, int nr, bool overwrite)
+    private static void Tile512(int kc, T* a, nint aKs, T* b, nint bKs, T* c, nint ldc, int mr, int nr, T* d, nint ldd)
     {
         if (nr <= 1 * Vector512<T>.Count)
         {
-            if (mr <= 4) T512x4x1(kc, a, aKs, b, bKs, c, ldc, mr, nr, overwrite);
-            else if (mr <= 8) T512x8x1(kc, a, aKs, b, bKs, c, ldc, mr, nr, overwrite);
-            else T512x12x1(kc, a, aKs, b, bKs, c, ldc, mr, nr, overwrite);
+            if (mr <= 4) T512x4x1(kc, a, aKs, b, bKs, c, ldc, mr, nr, d, ldd);
+            else if (mr <= 8) T512x8x1(kc, a, aKs, b, bKs, c, ldc, mr, nr, d, ldd);
+            else T512x12x1(kc, a, aKs, b, bKs, c, ldc, mr, nr, d, ldd);
         }
         else
         {
-            if (mr <= 4) T512x4x2(kc, a, aKs, b, bKs, c, ldc, mr, nr, overwrite);
-            else if (mr <= 8) T512x8x2(kc, a, aKs, b, bKs, c, ldc, mr, nr, overwrite);
-            else T512x12x2(kc, a, aKs, b, bKs, c, ldc, mr, nr, overwrite);
+            if (mr <= 4) T512x4x2(kc, a, aKs, b, bKs, c, ldc, mr, nr, d, ldd);
+            else if (mr <= 8) T512x8x2(kc, a, aKs, b, bKs, c, ldc, mr, nr, d, ldd);
+            else T512x12x2(kc, a, aKs, b, bKs, c, ldc, mr, nr, d, ldd);
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Tile512Rows(int kc, T* a, nint aRs, T* b, nint bKs, T* c, nint ldc, int mr, int nr, bool overwrite)
+    private static void Tile512Rows(int kc, T* a, nint aRs, T* b, nint bKs, T* c, nint ldc, int mr, int nr, T* d, nint ldd)
     {
         if (nr <= 1 * Vector512<T>.Count)
         {
-            if (mr == 4) T512x4x1Rows(kc, a, aRs, b, bKs, c, ldc, nr, overwrite);
-            else if (mr == 8) T512x8x1Rows(kc, a, aRs, b, bKs, c, ldc, nr, overwrite);
-            else T512x12x1Rows(kc, a, aRs, b, bKs, c, ldc, nr, overwrite);
+            if (mr == 4) T512x4x1Rows(kc, a, aRs, b, bKs, c, ldc, nr, d, ldd);
+            else if (mr == 8) T512x8x1Rows(kc, a, aRs, b, bKs, c, ldc, nr, d, ldd);
+            else T512x12x1Rows(kc, a, aRs, b, bKs, c, ldc, nr, d, ldd);
         }
         else
         {
-            if (mr == 4) T512x4x2Rows(kc, a, aRs, b, bKs, c, ldc, nr, overwrite);
-            else if (mr == 8) T512x8x2Rows(kc, a, aRs, b, bKs, c, ldc, nr, overwrite);
-            else T512x12x2Rows(kc, a, aRs, b, bKs, c, ldc, nr, overwrite);
+            if (mr == 4) T512x4x2Rows(kc, a, aRs, b, bKs, c, ldc, nr, d, ldd);
+            else if (mr == 8) T512x8x2Rows(kc, a, aRs, b, bKs, c, ldc, nr, d, ldd);
+            else T512x12x2Rows(kc, a, aRs, b, bKs, c, ldc, nr, d, ldd);
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Tile256(int kc, T* a, nint aKs, T* b, nint bKs, T* c, nint ldc, int mr, int nr, bool overwrite)
+    private static void Tile256(int kc, T* a, nint aKs, T* b, nint bKs, T* c, nint ldc, int mr, int nr, T* d, nint ldd)
     {
         if (nr <= 1 * Vector256<T>.Count)
         {
-            if (mr <= 2) T256x2x1(kc, a, aKs, b, bKs, c, ldc, mr, nr, overwrite);
-            else if (mr <= 4) T256x4x1(kc, a, aKs, b, bKs, c, ldc, mr, nr, overwrite);
-            else T256x6x1(kc, a, aKs, b, bKs, c, ldc, mr, nr, overwrite);
+            if (mr <= 2) T256x2x1(kc, a, aKs, b, bKs, c, ldc, mr, nr, d, ldd);
+            else if (mr <= 4) T256x4x1(kc, a, aKs, b, bKs, c, ldc, mr, nr, d, ldd);
+            else T256x6x1(kc, a, aKs, b, bKs, c, ldc, mr, nr, d, ldd);
         }
         else
         {
-            if (mr <= 2) T256x2x2(kc, a, aKs, b, bKs, c, ldc, mr, nr, overwrite);
-            else if (mr <= 4) T256x4x2(kc, a, aKs, b, bKs, c, ldc, mr, nr, overwrite);
-            else T256x6x2(kc, a, aKs, b, bKs, c, ldc, mr, nr, overwrite);
+            if (mr <= 2) T256x2x2(kc, a, aKs, b, bKs, c, ldc, mr, nr, d, ldd);
+            else if (mr <= 4) T256x4x2(kc, a, aKs, b, bKs, c, ldc, mr, nr, d, ldd);
+            else T256x6x2(kc, a, aKs, b, bKs, c, ldc, mr, nr, d, ldd);
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Tile256Rows(int kc, T* a, nint aRs, T* b, nint bKs, T* c, nint ldc, int mr, int nr, bool overwrite)
+    private static void Tile256Rows(int kc, T* a, nint aRs, T* b, nint bKs, T* c, nint ldc, int mr, int nr, T* d, nint ldd)
     {
         if (nr <= 1 * Vector256<T>.Count)
         {
-            if (mr == 2) T256x2x1Rows(kc, a, aRs, b, bKs, c, ldc, nr, overwrite);
-            else if (mr == 4) T256x4x1Rows(kc, a, aRs, b, bKs, c, ldc, nr, overwrite);
-            else T256x6x1Rows(kc, a, aRs, b, bKs, c, ldc, nr, overwrite);
+            if (mr == 2) T256x2x1Rows(kc, a, aRs, b, bKs, c, ldc, nr, d, ldd);
+            else if (mr == 4) T256x4x1Rows(kc, a, aRs, b, bKs, c, ldc, nr, d, ldd);
+            else T256x6x1Rows(kc, a, aRs, b, bKs, c, ldc, nr, d, ldd);
         }
         else
         {
-            if (mr == 2) T256x2x2Rows(kc, a, aRs, b, bKs, c, ldc, nr, overwrite);
-            else if (mr == 4) T256x4x2Rows(kc, a, aRs, b, bKs, c, ldc, nr, overwrite);
-            else T256x6x2Rows(kc, a, aRs, b, bKs, c, ldc, nr, overwrite);
+            if (mr == 2) T256x2x2Rows(kc, a, aRs, b, bKs, c, ldc, nr, d, ldd);
+            else if (mr == 4) T256x4x2Rows(kc, a, aRs, b, bKs, c, ldc, nr, d, ldd);
+            else T256x6x2Rows(kc, a, aRs, b, bKs, c, ldc, nr, d, ldd);
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Tile128(int kc, T* a, nint aKs, T* b, nint bKs, T* c, nint ldc, int mr, int nr, bool overwrite)
+    private static void Tile128(int kc, T* a, nint aKs, T* b, nint bKs, T* c, nint ldc, int mr, int nr, T* d, nint ldd)
     {
         if (nr <= 1 * Vector128<T>.Count)
         {
-            if (mr <= 2) T128x2x1(kc, a, aKs, b, bKs, c, ldc, mr, nr, overwrite);
-            else if (mr <= 4) T128x4x1(kc, a, aKs, b, bKs, c, ldc, mr, nr, overwrite);
-            else T128x6x1(kc, a, aKs, b, bKs, c, ldc, mr, nr, overwrite);
+            if (mr <= 2) T128x2x1(kc, a, aKs, b, bKs, c, ldc, mr, nr, d, ldd);
+            else if (mr <= 4) T128x4x1(kc, a, aKs, b, bKs, c, ldc, mr, nr, d, ldd);
+            else T128x6x1(kc, a, aKs, b, bKs, c, ldc, mr, nr, d, ldd);
         }
         else
         {
-            if (mr <= 2) T128x2x2(kc, a, aKs, b, bKs, c, ldc, mr, nr, overwrite);
-            else if (mr <= 4) T128x4x2(kc, a, aKs, b, bKs, c, ldc, mr, nr, overwrite);
-            else T128x6x2(kc, a, aKs, b, bKs, c, ldc, mr, nr, overwrite);
+            if (mr <= 2) T128x2x2(kc, a, aKs, b, bKs, c, ldc, mr, nr, d, ldd);
+            else if (mr <= 4) T128x4x2(kc, a, aKs, b, bKs, c, ldc, mr, nr, d, ldd);
+            else T128x6x2(kc, a, aKs, b, bKs, c, ldc, mr, nr, d, ldd);
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Tile128Rows(int kc, T* a, nint aRs, T* b, nint bKs, T* c, nint ldc, int mr, int nr, bool overwrite)
+    private static void Tile128Rows(int kc, T* a, nint aRs, T* b, nint bKs, T* c, nint ldc, int mr, int nr, T* d, nint ldd)
     {
         if (nr <= 1 * Vector128<T>.Count)
         {
-            if (mr == 2) T128x2x1Rows(kc, a, aRs, b, bKs, c, ldc, nr, overwrite);
-            else if (mr == 4) T128x4x1Rows(kc, a, aRs, b, bKs, c, ldc, nr, overwrite);
-            else T128x6x1Rows(kc, a, aRs, b, bKs, c, ldc, nr, overwrite);
+            if (mr == 2) T128x2x1Rows(kc, a, aRs, b, bKs, c, ldc, nr, d, ldd);
+            else if (mr == 4) T128x4x1Rows(kc, a, aRs, b, bKs, c, ldc, nr, d, ldd);
+            else T128x6x1Rows(kc, a, aRs, b, bKs, c, ldc, nr, d, ldd);
         }
         else
         {
-            if (mr == 2) T128x2x2Rows(kc, a, aRs, b, bKs, c, ldc, nr, overwrite);
-            else if (mr == 4) T128x4x2Rows(kc, a, aRs, b, bKs, c, ldc, nr, overwrite);
-            else T128x6x2Rows(kc, a, aRs, b, bKs, c, ldc, nr, overwrite);
+            if (mr == 2) T128x2x2Rows(kc, a, aRs, b, bKs, c, ldc, nr, d, ldd);
+            else if (mr == 4) T128x4x2Rows(kc, a, aRs, b, bKs, c, ldc, nr, d, ldd);
+            else T128x6x2Rows(kc, a, aRs, b, bKs, c, ldc, nr, d, ldd);
         }
     }
 
     /// <summary>4×1-vector tile; op(A) gives 4 contiguous values per k step (stride aKs); stores mr ≤ 4 rows.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void T512x4x1(int kc, T* a, nint aKs, T* b, nint bKs, T* c, nint ldc, int mr, int nr, bool overwrite)
+    private static void T512x4x1(int kc, T* a, nint aKs, T* b, nint bKs, T* c, nint ldc, int mr, int nr, T* d, nint ldd)
     {
         int w = Vector512<T>.Count;
         Vector512<T> c0_0 = default;
@@ -133,7 +133,7 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
         }
         if (mr == 4 && nr == 1 * w)
         {
-            if (overwrite)
+            if (d == null)
             {
                 c0_0.Store(c + 0 * ldc);
                 c1_0.Store(c + 1 * ldc);
@@ -142,10 +142,10 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
             }
             else
             {
-                (Vector512.Load(c + 0 * ldc) + c0_0).Store(c + 0 * ldc);
-                (Vector512.Load(c + 1 * ldc) + c1_0).Store(c + 1 * ldc);
-                (Vector512.Load(c + 2 * ldc) + c2_0).Store(c + 2 * ldc);
-                (Vector512.Load(c + 3 * ldc) + c3_0).Store(c + 3 * ldc);
+                (Vector512.Load(d + 0 * ldd) + c0_0).Store(c + 0 * ldc);
+                (Vector512.Load(d + 1 * ldd) + c1_0).Store(c + 1 * ldc);
+                (Vector512.Load(d + 2 * ldd) + c2_0).Store(c + 2 * ldc);
+                (Vector512.Load(d + 3 * ldd) + c3_0).Store(c + 3 * ldc);
             }
             return;
         }
@@ -154,12 +154,12 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
         c1_0.Store(t + 1 * w);
         c2_0.Store(t + 2 * w);
         c3_0.Store(t + 3 * w);
-        StorePartial(t, 1 * w, c, ldc, mr, nr, overwrite);
+        StorePartial(t, 1 * w, c, ldc, mr, nr, d, ldd);
     }
 
     /// <summary>8×1-vector tile; op(A) gives 8 contiguous values per k step (stride aKs); stores mr ≤ 8 rows.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void T512x8x1(int kc, T* a, nint aKs, T* b, nint bKs, T* c, nint ldc, int mr, int nr, bool overwrite)
+    private static void T512x8x1(int kc, T* a, nint aKs, T* b, nint bKs, T* c, nint ldc, int mr, int nr, T* d, nint ldd)
     {
         int w = Vector512<T>.Count;
         Vector512<T> c0_0 = default;
@@ -188,7 +188,7 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
         }
         if (mr == 8 && nr == 1 * w)
         {
-            if (overwrite)
+            if (d == null)
             {
                 c0_0.Store(c + 0 * ldc);
                 c1_0.Store(c + 1 * ldc);
@@ -201,14 +201,14 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
             }
             else
             {
-                (Vector512.Load(c + 0 * ldc) + c0_0).Store(c + 0 * ldc);
-                (Vector512.Load(c + 1 * ldc) + c1_0).Store(c + 1 * ldc);
-                (Vector512.Load(c + 2 * ldc) + c2_0).Store(c + 2 * ldc);
-                (Vector512.Load(c + 3 * ldc) + c3_0).Store(c + 3 * ldc);
-                (Vector512.Load(c + 4 * ldc) + c4_0).Store(c + 4 * ldc);
-                (Vector512.Load(c + 5 * ldc) + c5_0).Store(c + 5 * ldc);
-                (Vector512.Load(c + 6 * ldc) + c6_0).Store(c + 6 * ldc);
-                (Vector512.Load(c + 7 * ldc) + c7_0).Store(c + 7 * ldc);
+                (Vector512.Load(d + 0 * ldd) + c0_0).Store(c + 0 * ldc);
+                (Vector512.Load(d + 1 * ldd) + c1_0).Store(c + 1 * ldc);
+                (Vector512.Load(d + 2 * ldd) + c2_0).Store(c + 2 * ldc);
+                (Vector512.Load(d + 3 * ldd) + c3_0).Store(c + 3 * ldc);
+                (Vector512.Load(d + 4 * ldd) + c4_0).Store(c + 4 * ldc);
+                (Vector512.Load(d + 5 * ldd) + c5_0).Store(c + 5 * ldc);
+                (Vector512.Load(d + 6 * ldd) + c6_0).Store(c + 6 * ldc);
+                (Vector512.Load(d + 7 * ldd) + c7_0).Store(c + 7 * ldc);
             }
             return;
         }
@@ -221,12 +221,12 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
         c5_0.Store(t + 5 * w);
         c6_0.Store(t + 6 * w);
         c7_0.Store(t + 7 * w);
-        StorePartial(t, 1 * w, c, ldc, mr, nr, overwrite);
+        StorePartial(t, 1 * w, c, ldc, mr, nr, d, ldd);
     }
 
     /// <summary>12×1-vector tile; op(A) gives 12 contiguous values per k step (stride aKs); stores mr ≤ 12 rows.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void T512x12x1(int kc, T* a, nint aKs, T* b, nint bKs, T* c, nint ldc, int mr, int nr, bool overwrite)
+    private static void T512x12x1(int kc, T* a, nint aKs, T* b, nint bKs, T* c, nint ldc, int mr, int nr, T* d, nint ldd)
     {
         int w = Vector512<T>.Count;
         Vector512<T> c0_0 = default;
@@ -263,7 +263,7 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
         }
         if (mr == 12 && nr == 1 * w)
         {
-            if (overwrite)
+            if (d == null)
             {
                 c0_0.Store(c + 0 * ldc);
                 c1_0.Store(c + 1 * ldc);
@@ -280,18 +280,18 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
             }
             else
             {
-                (Vector512.Load(c + 0 * ldc) + c0_0).Store(c + 0 * ldc);
-                (Vector512.Load(c + 1 * ldc) + c1_0).Store(c + 1 * ldc);
-                (Vector512.Load(c + 2 * ldc) + c2_0).Store(c + 2 * ldc);
-                (Vector512.Load(c + 3 * ldc) + c3_0).Store(c + 3 * ldc);
-                (Vector512.Load(c + 4 * ldc) + c4_0).Store(c + 4 * ldc);
-                (Vector512.Load(c + 5 * ldc) + c5_0).Store(c + 5 * ldc);
-                (Vector512.Load(c + 6 * ldc) + c6_0).Store(c + 6 * ldc);
-                (Vector512.Load(c + 7 * ldc) + c7_0).Store(c + 7 * ldc);
-                (Vector512.Load(c + 8 * ldc) + c8_0).Store(c + 8 * ldc);
-                (Vector512.Load(c + 9 * ldc) + c9_0).Store(c + 9 * ldc);
-                (Vector512.Load(c + 10 * ldc) + c10_0).Store(c + 10 * ldc);
-                (Vector512.Load(c + 11 * ldc) + c11_0).Store(c + 11 * ldc);
+                (Vector512.Load(d + 0 * ldd) + c0_0).Store(c + 0 * ldc);
+                (Vector512.Load(d + 1 * ldd) + c1_0).Store(c + 1 * ldc);
+                (Vector512.Load(d + 2 * ldd) + c2_0).Store(c + 2 * ldc);
+                (Vector512.Load(d + 3 * ldd) + c3_0).Store(c + 3 * ldc);
+                (Vector512.Load(d + 4 * ldd) + c4_0).Store(c + 4 * ldc);
+                (Vector512.Load(d + 5 * ldd) + c5_0).Store(c + 5 * ldc);
+                (Vector512.Load(d + 6 * ldd) + c6_0).Store(c + 6 * ldc);
+                (Vector512.Load(d + 7 * ldd) + c7_0).Store(c + 7 * ldc);
+                (Vector512.Load(d + 8 * ldd) + c8_0).Store(c + 8 * ldc);
+                (Vector512.Load(d + 9 * ldd) + c9_0).Store(c + 9 * ldc);
+                (Vector512.Load(d + 10 * ldd) + c10_0).Store(c + 10 * ldc);
+                (Vector512.Load(d + 11 * ldd) + c11_0).Store(c + 11 * ldc);
             }
             return;
         }
@@ -308,12 +308,12 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
         c9_0.Store(t + 9 * w);
         c10_0.Store(t + 10 * w);
         c11_0.Store(t + 11 * w);
-        StorePartial(t, 1 * w, c, ldc, mr, nr, overwrite);
+        StorePartial(t, 1 * w, c, ldc, mr, nr, d, ldd);
     }
 
     /// <summary>4×1-vector tile reading op(A) in place from 4 rows of A (row stride aRs, k contiguous); all 4 rows must exist.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void T512x4x1Rows(int kc, T* a, nint aRs, T* b, nint bKs, T* c, nint ldc, int nr, bool overwrite)
+    private static void T512x4x1Rows(int kc, T* a, nint aRs, T* b, nint bKs, T* c, nint ldc, int nr, T* d, nint ldd)
     {
         int w = Vector512<T>.Count;
         Vector512<T> c0_0 = default;
@@ -336,7 +336,7 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
         }
         if (nr == 1 * w)
         {
-            if (overwrite)
+            if (d == null)
             {
                 c0_0.Store(c + 0 * ldc);
                 c1_0.Store(c + 1 * ldc);
@@ -345,10 +345,10 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
             }
             else
             {
-                (Vector512.Load(c + 0 * ldc) + c0_0).Store(c + 0 * ldc);
-                (Vector512.Load(c + 1 * ldc) + c1_0).Store(c + 1 * ldc);
-                (Vector512.Load(c + 2 * ldc) + c2_0).Store(c + 2 * ldc);
-                (Vector512.Load(c + 3 * ldc) + c3_0).Store(c + 3 * ldc);
+                (Vector512.Load(d + 0 * ldd) + c0_0).Store(c + 0 * ldc);
+                (Vector512.Load(d + 1 * ldd) + c1_0).Store(c + 1 * ldc);
+                (Vector512.Load(d + 2 * ldd) + c2_0).Store(c + 2 * ldc);
+                (Vector512.Load(d + 3 * ldd) + c3_0).Store(c + 3 * ldc);
             }
             return;
         }
@@ -357,12 +357,12 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
         c1_0.Store(t + 1 * w);
         c2_0.Store(t + 2 * w);
         c3_0.Store(t + 3 * w);
-        StorePartial(t, 1 * w, c, ldc, 4, nr, overwrite);
+        StorePartial(t, 1 * w, c, ldc, 4, nr, d, ldd);
     }
 
     /// <summary>8×1-vector tile reading op(A) in place from 8 rows of A (row stride aRs, k contiguous); all 8 rows must exist.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void T512x8x1Rows(int kc, T* a, nint aRs, T* b, nint bKs, T* c, nint ldc, int nr, bool overwrite)
+    private static void T512x8x1Rows(int kc, T* a, nint aRs, T* b, nint bKs, T* c, nint ldc, int nr, T* d, nint ldd)
     {
         int w = Vector512<T>.Count;
         Vector512<T> c0_0 = default;
@@ -393,7 +393,7 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
         }
         if (nr == 1 * w)
         {
-            if (overwrite)
+            if (d == null)
             {
                 c0_0.Store(c + 0 * ldc);
                 c1_0.Store(c + 1 * ldc);
@@ -406,14 +406,14 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
             }
             else
             {
-                (Vector512.Load(c + 0 * ldc) + c0_0).Store(c + 0 * ldc);
-                (Vector512.Load(c + 1 * ldc) + c1_0).Store(c + 1 * ldc);
-                (Vector512.Load(c + 2 * ldc) + c2_0).Store(c + 2 * ldc);
-                (Vector512.Load(c + 3 * ldc) + c3_0).Store(c + 3 * ldc);
-                (Vector512.Load(c + 4 * ldc) + c4_0).Store(c + 4 * ldc);
-                (Vector512.Load(c + 5 * ldc) + c5_0).Store(c + 5 * ldc);
-                (Vector512.Load(c + 6 * ldc) + c6_0).Store(c + 6 * ldc);
-                (Vector512.Load(c + 7 * ldc) + c7_0).Store(c + 7 * ldc);
+                (Vector512.Load(d + 0 * ldd) + c0_0).Store(c + 0 * ldc);
+                (Vector512.Load(d + 1 * ldd) + c1_0).Store(c + 1 * ldc);
+                (Vector512.Load(d + 2 * ldd) + c2_0).Store(c + 2 * ldc);
+                (Vector512.Load(d + 3 * ldd) + c3_0).Store(c + 3 * ldc);
+                (Vector512.Load(d + 4 * ldd) + c4_0).Store(c + 4 * ldc);
+                (Vector512.Load(d + 5 * ldd) + c5_0).Store(c + 5 * ldc);
+                (Vector512.Load(d + 6 * ldd) + c6_0).Store(c + 6 * ldc);
+                (Vector512.Load(d + 7 * ldd) + c7_0).Store(c + 7 * ldc);
             }
             return;
         }
@@ -426,12 +426,12 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
         c5_0.Store(t + 5 * w);
         c6_0.Store(t + 6 * w);
         c7_0.Store(t + 7 * w);
-        StorePartial(t, 1 * w, c, ldc, 8, nr, overwrite);
+        StorePartial(t, 1 * w, c, ldc, 8, nr, d, ldd);
     }
 
     /// <summary>12×1-vector tile reading op(A) in place from 12 rows of A (row stride aRs, k contiguous); all 12 rows must exist.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void T512x12x1Rows(int kc, T* a, nint aRs, T* b, nint bKs, T* c, nint ldc, int nr, bool overwrite)
+    private static void T512x12x1Rows(int kc, T* a, nint aRs, T* b, nint bKs, T* c, nint ldc, int nr, T* d, nint ldd)
     {
         int w = Vector512<T>.Count;
         Vector512<T> c0_0 = default;
@@ -470,7 +470,7 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
         }
         if (nr == 1 * w)
         {
-            if (overwrite)
+            if (d == null)
             {
                 c0_0.Store(c + 0 * ldc);
                 c1_0.Store(c + 1 * ldc);
@@ -487,18 +487,18 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
             }
             else
             {
-                (Vector512.Load(c + 0 * ldc) + c0_0).Store(c + 0 * ldc);
-                (Vector512.Load(c + 1 * ldc) + c1_0).Store(c + 1 * ldc);
-                (Vector512.Load(c + 2 * ldc) + c2_0).Store(c + 2 * ldc);
-                (Vector512.Load(c + 3 * ldc) + c3_0).Store(c + 3 * ldc);
-                (Vector512.Load(c + 4 * ldc) + c4_0).Store(c + 4 * ldc);
-                (Vector512.Load(c + 5 * ldc) + c5_0).Store(c + 5 * ldc);
-                (Vector512.Load(c + 6 * ldc) + c6_0).Store(c + 6 * ldc);
-                (Vector512.Load(c + 7 * ldc) + c7_0).Store(c + 7 * ldc);
-                (Vector512.Load(c + 8 * ldc) + c8_0).Store(c + 8 * ldc);
-                (Vector512.Load(c + 9 * ldc) + c9_0).Store(c + 9 * ldc);
-                (Vector512.Load(c + 10 * ldc) + c10_0).Store(c + 10 * ldc);
-                (Vector512.Load(c + 11 * ldc) + c11_0).Store(c + 11 * ldc);
+                (Vector512.Load(d + 0 * ldd) + c0_0).Store(c + 0 * ldc);
+                (Vector512.Load(d + 1 * ldd) + c1_0).Store(c + 1 * ldc);
+                (Vector512.Load(d + 2 * ldd) + c2_0).Store(c + 2 * ldc);
+                (Vector512.Load(d + 3 * ldd) + c3_0).Store(c + 3 * ldc);
+                (Vector512.Load(d + 4 * ldd) + c4_0).Store(c + 4 * ldc);
+                (Vector512.Load(d + 5 * ldd) + c5_0).Store(c + 5 * ldc);
+                (Vector512.Load(d + 6 * ldd) + c6_0).Store(c + 6 * ldc);
+                (Vector512.Load(d + 7 * ldd) + c7_0).Store(c + 7 * ldc);
+                (Vector512.Load(d + 8 * ldd) + c8_0).Store(c + 8 * ldc);
+                (Vector512.Load(d + 9 * ldd) + c9_0).Store(c + 9 * ldc);
+                (Vector512.Load(d + 10 * ldd) + c10_0).Store(c + 10 * ldc);
+                (Vector512.Load(d + 11 * ldd) + c11_0).Store(c + 11 * ldc);
             }
             return;
         }
@@ -515,12 +515,12 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
         c9_0.Store(t + 9 * w);
         c10_0.Store(t + 10 * w);
         c11_0.Store(t + 11 * w);
-        StorePartial(t, 1 * w, c, ldc, 12, nr, overwrite);
+        StorePartial(t, 1 * w, c, ldc, 12, nr, d, ldd);
     }
 
     /// <summary>4×2-vector tile; op(A) gives 4 contiguous values per k step (stride aKs); stores mr ≤ 4 rows.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void T512x4x2(int kc, T* a, nint aKs, T* b, nint bKs, T* c, nint ldc, int mr, int nr, bool overwrite)
+    private static void T512x4x2(int kc, T* a, nint aKs, T* b, nint bKs, T* c, nint ldc, int mr, int nr, T* d, nint ldd)
     {
         int w = Vector512<T>.Count;
         Vector512<T> c0_0 = default; Vector512<T> c0_1 = default;
@@ -542,7 +542,7 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
         }
         if (mr == 4 && nr == 2 * w)
         {
-            if (overwrite)
+            if (d == null)
             {
                 c0_0.Store(c + 0 * ldc); c0_1.Store(c + 0 * ldc + 1 * w);
                 c1_0.Store(c + 1 * ldc); c1_1.Store(c + 1 * ldc + 1 * w);
@@ -551,14 +551,14 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
             }
             else
             {
-                (Vector512.Load(c + 0 * ldc) + c0_0).Store(c + 0 * ldc);
-                (Vector512.Load(c + 0 * ldc + 1 * w) + c0_1).Store(c + 0 * ldc + 1 * w);
-                (Vector512.Load(c + 1 * ldc) + c1_0).Store(c + 1 * ldc);
-                (Vector512.Load(c + 1 * ldc + 1 * w) + c1_1).Store(c + 1 * ldc + 1 * w);
-                (Vector512.Load(c + 2 * ldc) + c2_0).Store(c + 2 * ldc);
-                (Vector512.Load(c + 2 * ldc + 1 * w) + c2_1).Store(c + 2 * ldc + 1 * w);
-                (Vector512.Load(c + 3 * ldc) + c3_0).Store(c + 3 * ldc);
-                (Vector512.Load(c + 3 * ldc + 1 * w) + c3_1).Store(c + 3 * ldc + 1 * w);
+                (Vector512.Load(d + 0 * ldd) + c0_0).Store(c + 0 * ldc);
+                (Vector512.Load(d + 0 * ldd + 1 * w) + c0_1).Store(c + 0 * ldc + 1 * w);
+                (Vector512.Load(d + 1 * ldd) + c1_0).Store(c + 1 * ldc);
+                (Vector512.Load(d + 1 * ldd + 1 * w) + c1_1).Store(c + 1 * ldc + 1 * w);
+                (Vector512.Load(d + 2 * ldd) + c2_0).Store(c + 2 * ldc);
+                (Vector512.Load(d + 2 * ldd + 1 * w) + c2_1).Store(c + 2 * ldc + 1 * w);
+                (Vector512.Load(d + 3 * ldd) + c3_0).Store(c + 3 * ldc);
+                (Vector512.Load(d + 3 * ldd + 1 * w) + c3_1).Store(c + 3 * ldc + 1 * w);
             }
             return;
         }
@@ -567,12 +567,12 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
         c1_0.Store(t + 2 * w); c1_1.Store(t + 3 * w);
         c2_0.Store(t + 4 * w); c2_1.Store(t + 5 * w);
         c3_0.Store(t + 6 * w); c3_1.Store(t + 7 * w);
-        StorePartial(t, 2 * w, c, ldc, mr, nr, overwrite);
+        StorePartial(t, 2 * w, c, ldc, mr, nr, d, ldd);
     }
 
     /// <summary>8×2-vector tile; op(A) gives 8 contiguous values per k step (stride aKs); stores mr ≤ 8 rows.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void T512x8x2(int kc, T* a, nint aKs, T* b, nint bKs, T* c, nint ldc, int mr, int nr, bool overwrite)
+    private static void T512x8x2(int kc, T* a, nint aKs, T* b, nint bKs, T* c, nint ldc, int mr, int nr, T* d, nint ldd)
     {
         int w = Vector512<T>.Count;
         Vector512<T> c0_0 = default; Vector512<T> c0_1 = default;
@@ -602,7 +602,7 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
         }
         if (mr == 8 && nr == 2 * w)
         {
-            if (overwrite)
+            if (d == null)
             {
                 c0_0.Store(c + 0 * ldc); c0_1.Store(c + 0 * ldc + 1 * w);
                 c1_0.Store(c + 1 * ldc); c1_1.Store(c + 1 * ldc + 1 * w);
@@ -615,22 +615,22 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
             }
             else
             {
-                (Vector512.Load(c + 0 * ldc) + c0_0).Store(c + 0 * ldc);
-                (Vector512.Load(c + 0 * ldc + 1 * w) + c0_1).Store(c + 0 * ldc + 1 * w);
-                (Vector512.Load(c + 1 * ldc) + c1_0).Store(c + 1 * ldc);
-                (Vector512.Load(c + 1 * ldc + 1 * w) + c1_1).Store(c + 1 * ldc + 1 * w);
-                (Vector512.Load(c + 2 * ldc) + c2_0).Store(c + 2 * ldc);
-                (Vector512.Load(c + 2 * ldc + 1 * w) + c2_1).Store(c + 2 * ldc + 1 * w);
-                (Vector512.Load(c + 3 * ldc) + c3_0).Store(c + 3 * ldc);
-                (Vector512.Load(c + 3 * ldc + 1 * w) + c3_1).Store(c + 3 * ldc + 1 * w);
-                (Vector512.Load(c + 4 * ldc) + c4_0).Store(c + 4 * ldc);
-                (Vector512.Load(c + 4 * ldc + 1 * w) + c4_1).Store(c + 4 * ldc + 1 * w);
-                (Vector512.Load(c + 5 * ldc) + c5_0).Store(c + 5 * ldc);
-                (Vector512.Load(c + 5 * ldc + 1 * w) + c5_1).Store(c + 5 * ldc + 1 * w);
-                (Vector512.Load(c + 6 * ldc) + c6_0).Store(c + 6 * ldc);
-                (Vector512.Load(c + 6 * ldc + 1 * w) + c6_1).Store(c + 6 * ldc + 1 * w);
-                (Vector512.Load(c + 7 * ldc) + c7_0).Store(c + 7 * ldc);
-                (Vector512.Load(c + 7 * ldc + 1 * w) + c7_1).Store(c + 7 * ldc + 1 * w);
+                (Vector512.Load(d + 0 * ldd) + c0_0).Store(c + 0 * ldc);
+                (Vector512.Load(d + 0 * ldd + 1 * w) + c0_1).Store(c + 0 * ldc + 1 * w);
+                (Vector512.Load(d + 1 * ldd) + c1_0).Store(c + 1 * ldc);
+                (Vector512.Load(d + 1 * ldd + 1 * w) + c1_1).Store(c + 1 * ldc + 1 * w);
+                (Vector512.Load(d + 2 * ldd) + c2_0).Store(c + 2 * ldc);
+                (Vector512.Load(d + 2 * ldd + 1 * w) + c2_1).Store(c + 2 * ldc + 1 * w);
+                (Vector512.Load(d + 3 * ldd) + c3_0).Store(c + 3 * ldc);
+                (Vector512.Load(d + 3 * ldd + 1 * w) + c3_1).Store(c + 3 * ldc + 1 * w);
+                (Vector512.Load(d + 4 * ldd) + c4_0).Store(c + 4 * ldc);
+                (Vector512.Load(d + 4 * ldd + 1 * w) + c4_1).Store(c + 4 * ldc + 1 * w);
+                (Vector512.Load(d + 5 * ldd) + c5_0).Store(c + 5 * ldc);
+                (Vector512.Load(d + 5 * ldd + 1 * w) + c5_1).Store(c + 5 * ldc + 1 * w);
+                (Vector512.Load(d + 6 * ldd) + c6_0).Store(c + 6 * ldc);
+                (Vector512.Load(d + 6 * ldd + 1 * w) + c6_1).Store(c + 6 * ldc + 1 * w);
+                (Vector512.Load(d + 7 * ldd) + c7_0).Store(c + 7 * ldc);
+                (Vector512.Load(d + 7 * ldd + 1 * w) + c7_1).Store(c + 7 * ldc + 1 * w);
             }
             return;
         }
@@ -643,12 +643,12 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
         c5_0.Store(t + 10 * w); c5_1.Store(t + 11 * w);
         c6_0.Store(t + 12 * w); c6_1.Store(t + 13 * w);
         c7_0.Store(t + 14 * w); c7_1.Store(t + 15 * w);
-        StorePartial(t, 2 * w, c, ldc, mr, nr, overwrite);
+        StorePartial(t, 2 * w, c, ldc, mr, nr, d, ldd);
     }
 
     /// <summary>12×2-vector tile; op(A) gives 12 contiguous values per k step (stride aKs); stores mr ≤ 12 rows.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void T512x12x2(int kc, T* a, nint aKs, T* b, nint bKs, T* c, nint ldc, int mr, int nr, bool overwrite)
+    private static void T512x12x2(int kc, T* a, nint aKs, T* b, nint bKs, T* c, nint ldc, int mr, int nr, T* d, nint ldd)
     {
         int w = Vector512<T>.Count;
         Vector512<T> c0_0 = default; Vector512<T> c0_1 = default;
@@ -686,7 +686,7 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
         }
         if (mr == 12 && nr == 2 * w)
         {
-            if (overwrite)
+            if (d == null)
             {
                 c0_0.Store(c + 0 * ldc); c0_1.Store(c + 0 * ldc + 1 * w);
                 c1_0.Store(c + 1 * ldc); c1_1.Store(c + 1 * ldc + 1 * w);
@@ -703,30 +703,30 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
             }
             else
             {
-                (Vector512.Load(c + 0 * ldc) + c0_0).Store(c + 0 * ldc);
-                (Vector512.Load(c + 0 * ldc + 1 * w) + c0_1).Store(c + 0 * ldc + 1 * w);
-                (Vector512.Load(c + 1 * ldc) + c1_0).Store(c + 1 * ldc);
-                (Vector512.Load(c + 1 * ldc + 1 * w) + c1_1).Store(c + 1 * ldc + 1 * w);
-                (Vector512.Load(c + 2 * ldc) + c2_0).Store(c + 2 * ldc);
-                (Vector512.Load(c + 2 * ldc + 1 * w) + c2_1).Store(c + 2 * ldc + 1 * w);
-                (Vector512.Load(c + 3 * ldc) + c3_0).Store(c + 3 * ldc);
-                (Vector512.Load(c + 3 * ldc + 1 * w) + c3_1).Store(c + 3 * ldc + 1 * w);
-                (Vector512.Load(c + 4 * ldc) + c4_0).Store(c + 4 * ldc);
-                (Vector512.Load(c + 4 * ldc + 1 * w) + c4_1).Store(c + 4 * ldc + 1 * w);
-                (Vector512.Load(c + 5 * ldc) + c5_0).Store(c + 5 * ldc);
-                (Vector512.Load(c + 5 * ldc + 1 * w) + c5_1).Store(c + 5 * ldc + 1 * w);
-                (Vector512.Load(c + 6 * ldc) + c6_0).Store(c + 6 * ldc);
-                (Vector512.Load(c + 6 * ldc + 1 * w) + c6_1).Store(c + 6 * ldc + 1 * w);
-                (Vector512.Load(c + 7 * ldc) + c7_0).Store(c + 7 * ldc);
-                (Vector512.Load(c + 7 * ldc + 1 * w) + c7_1).Store(c + 7 * ldc + 1 * w);
-                (Vector512.Load(c + 8 * ldc) + c8_0).Store(c + 8 * ldc);
-                (Vector512.Load(c + 8 * ldc + 1 * w) + c8_1).Store(c + 8 * ldc + 1 * w);
-                (Vector512.Load(c + 9 * ldc) + c9_0).Store(c + 9 * ldc);
-                (Vector512.Load(c + 9 * ldc + 1 * w) + c9_1).Store(c + 9 * ldc + 1 * w);
-                (Vector512.Load(c + 10 * ldc) + c10_0).Store(c + 10 * ldc);
-                (Vector512.Load(c + 10 * ldc + 1 * w) + c10_1).Store(c + 10 * ldc + 1 * w);
-                (Vector512.Load(c + 11 * ldc) + c11_0).Store(c + 11 * ldc);
-                (Vector512.Load(c + 11 * ldc + 1 * w) + c11_1).Store(c + 11 * ldc + 1 * w);
+                (Vector512.Load(d + 0 * ldd) + c0_0).Store(c + 0 * ldc);
+                (Vector512.Load(d + 0 * ldd + 1 * w) + c0_1).Store(c + 0 * ldc + 1 * w);
+                (Vector512.Load(d + 1 * ldd) + c1_0).Store(c + 1 * ldc);
+                (Vector512.Load(d + 1 * ldd + 1 * w) + c1_1).Store(c + 1 * ldc + 1 * w);
+                (Vector512.Load(d + 2 * ldd) + c2_0).Store(c + 2 * ldc);
+                (Vector512.Load(d + 2 * ldd + 1 * w) + c2_1).Store(c + 2 * ldc + 1 * w);
+                (Vector512.Load(d + 3 * ldd) + c3_0).Store(c + 3 * ldc);
+                (Vector512.Load(d + 3 * ldd + 1 * w) + c3_1).Store(c + 3 * ldc + 1 * w);
+                (Vector512.Load(d + 4 * ldd) + c4_0).Store(c + 4 * ldc);
+                (Vector512.Load(d + 4 * ldd + 1 * w) + c4_1).Store(c + 4 * ldc + 1 * w);
+                (Vector512.Load(d + 5 * ldd) + c5_0).Store(c + 5 * ldc);
+                (Vector512.Load(d + 5 * ldd + 1 * w) + c5_1).Store(c + 5 * ldc + 1 * w);
+                (Vector512.Load(d + 6 * ldd) + c6_0).Store(c + 6 * ldc);
+                (Vector512.Load(d + 6 * ldd + 1 * w) + c6_1).Store(c + 6 * ldc + 1 * w);
+                (Vector512.Load(d + 7 * ldd) + c7_0).Store(c + 7 * ldc);
+                (Vector512.Load(d + 7 * ldd + 1 * w) + c7_1).Store(c + 7 * ldc + 1 * w);
+                (Vector512.Load(d + 8 * ldd) + c8_0).Store(c + 8 * ldc);
+                (Vector512.Load(d + 8 * ldd + 1 * w) + c8_1).Store(c + 8 * ldc + 1 * w);
+                (Vector512.Load(d + 9 * ldd) + c9_0).Store(c + 9 * ldc);
+                (Vector512.Load(d + 9 * ldd + 1 * w) + c9_1).Store(c + 9 * ldc + 1 * w);
+                (Vector512.Load(d + 10 * ldd) + c10_0).Store(c + 10 * ldc);
+                (Vector512.Load(d + 10 * ldd + 1 * w) + c10_1).Store(c + 10 * ldc + 1 * w);
+                (Vector512.Load(d + 11 * ldd) + c11_0).Store(c + 11 * ldc);
+                (Vector512.Load(d + 11 * ldd + 1 * w) + c11_1).Store(c + 11 * ldc + 1 * w);
             }
             return;
         }
@@ -743,12 +743,12 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
         c9_0.Store(t + 18 * w); c9_1.Store(t + 19 * w);
         c10_0.Store(t + 20 * w); c10_1.Store(t + 21 * w);
         c11_0.Store(t + 22 * w); c11_1.Store(t + 23 * w);
-        StorePartial(t, 2 * w, c, ldc, mr, nr, overwrite);
+        StorePartial(t, 2 * w, c, ldc, mr, nr, d, ldd);
     }
 
     /// <summary>4×2-vector tile reading op(A) in place from 4 rows of A (row stride aRs, k contiguous); all 4 rows must exist.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void T512x4x2Rows(int kc, T* a, nint aRs, T* b, nint bKs, T* c, nint ldc, int nr, bool overwrite)
+    private static void T512x4x2Rows(int kc, T* a, nint aRs, T* b, nint bKs, T* c, nint ldc, int nr, T* d, nint ldd)
     {
         int w = Vector512<T>.Count;
         Vector512<T> c0_0 = default; Vector512<T> c0_1 = default;
@@ -772,7 +772,7 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
         }
         if (nr == 2 * w)
         {
-            if (overwrite)
+            if (d == null)
             {
                 c0_0.Store(c + 0 * ldc); c0_1.Store(c + 0 * ldc + 1 * w);
                 c1_0.Store(c + 1 * ldc); c1_1.Store(c + 1 * ldc + 1 * w);
@@ -781,14 +781,14 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
             }
             else
             {
-                (Vector512.Load(c + 0 * ldc) + c0_0).Store(c + 0 * ldc);
-                (Vector512.Load(c + 0 * ldc + 1 * w) + c0_1).Store(c + 0 * ldc + 1 * w);
-                (Vector512.Load(c + 1 * ldc) + c1_0).Store(c + 1 * ldc);
-                (Vector512.Load(c + 1 * ldc + 1 * w) + c1_1).Store(c + 1 * ldc + 1 * w);
-                (Vector512.Load(c + 2 * ldc) + c2_0).Store(c + 2 * ldc);
-                (Vector512.Load(c + 2 * ldc + 1 * w) + c2_1).Store(c + 2 * ldc + 1 * w);
-                (Vector512.Load(c + 3 * ldc) + c3_0).Store(c + 3 * ldc);
-                (Vector512.Load(c + 3 * ldc + 1 * w) + c3_1).Store(c + 3 * ldc + 1 * w);
+                (Vector512.Load(d + 0 * ldd) + c0_0).Store(c + 0 * ldc);
+                (Vector512.Load(d + 0 * ldd + 1 * w) + c0_1).Store(c + 0 * ldc + 1 * w);
+                (Vector512.Load(d + 1 * ldd) + c1_0).Store(c + 1 * ldc);
+                (Vector512.Load(d + 1 * ldd + 1 * w) + c1_1).Store(c + 1 * ldc + 1 * w);
+                (Vector512.Load(d + 2 * ldd) + c2_0).Store(c + 2 * ldc);
+                (Vector512.Load(d + 2 * ldd + 1 * w) + c2_1).Store(c + 2 * ldc + 1 * w);
+                (Vector512.Load(d + 3 * ldd) + c3_0).Store(c + 3 * ldc);
+                (Vector512.Load(d + 3 * ldd + 1 * w) + c3_1).Store(c + 3 * ldc + 1 * w);
             }
             return;
         }
@@ -797,12 +797,12 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
         c1_0.Store(t + 2 * w); c1_1.Store(t + 3 * w);
         c2_0.Store(t + 4 * w); c2_1.Store(t + 5 * w);
         c3_0.Store(t + 6 * w); c3_1.Store(t + 7 * w);
-        StorePartial(t, 2 * w, c, ldc, 4, nr, overwrite);
+        StorePartial(t, 2 * w, c, ldc, 4, nr, d, ldd);
     }
 
     /// <summary>8×2-vector tile reading op(A) in place from 8 rows of A (row stride aRs, k contiguous); all 8 rows must exist.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void T512x8x2Rows(int kc, T* a, nint aRs, T* b, nint bKs, T* c, nint ldc, int nr, bool overwrite)
+    private static void T512x8x2Rows(int kc, T* a, nint aRs, T* b, nint bKs, T* c, nint ldc, int nr, T* d, nint ldd)
     {
         int w = Vector512<T>.Count;
         Vector512<T> c0_0 = default; Vector512<T> c0_1 = default;
@@ -834,7 +834,7 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
         }
         if (nr == 2 * w)
         {
-            if (overwrite)
+            if (d == null)
             {
                 c0_0.Store(c + 0 * ldc); c0_1.Store(c + 0 * ldc + 1 * w);
                 c1_0.Store(c + 1 * ldc); c1_1.Store(c + 1 * ldc + 1 * w);
@@ -847,22 +847,22 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
             }
             else
             {
-                (Vector512.Load(c + 0 * ldc) + c0_0).Store(c + 0 * ldc);
-                (Vector512.Load(c + 0 * ldc + 1 * w) + c0_1).Store(c + 0 * ldc + 1 * w);
-                (Vector512.Load(c + 1 * ldc) + c1_0).Store(c + 1 * ldc);
-                (Vector512.Load(c + 1 * ldc + 1 * w) + c1_1).Store(c + 1 * ldc + 1 * w);
-                (Vector512.Load(c + 2 * ldc) + c2_0).Store(c + 2 * ldc);
-                (Vector512.Load(c + 2 * ldc + 1 * w) + c2_1).Store(c + 2 * ldc + 1 * w);
-                (Vector512.Load(c + 3 * ldc) + c3_0).Store(c + 3 * ldc);
-                (Vector512.Load(c + 3 * ldc + 1 * w) + c3_1).Store(c + 3 * ldc + 1 * w);
-                (Vector512.Load(c + 4 * ldc) + c4_0).Store(c + 4 * ldc);
-                (Vector512.Load(c + 4 * ldc + 1 * w) + c4_1).Store(c + 4 * ldc + 1 * w);
-                (Vector512.Load(c + 5 * ldc) + c5_0).Store(c + 5 * ldc);
-                (Vector512.Load(c + 5 * ldc + 1 * w) + c5_1).Store(c + 5 * ldc + 1 * w);
-                (Vector512.Load(c + 6 * ldc) + c6_0).Store(c + 6 * ldc);
-                (Vector512.Load(c + 6 * ldc + 1 * w) + c6_1).Store(c + 6 * ldc + 1 * w);
-                (Vector512.Load(c + 7 * ldc) + c7_0).Store(c + 7 * ldc);
-                (Vector512.Load(c + 7 * ldc + 1 * w) + c7_1).Store(c + 7 * ldc + 1 * w);
+                (Vector512.Load(d + 0 * ldd) + c0_0).Store(c + 0 * ldc);
+                (Vector512.Load(d + 0 * ldd + 1 * w) + c0_1).Store(c + 0 * ldc + 1 * w);
+                (Vector512.Load(d + 1 * ldd) + c1_0).Store(c + 1 * ldc);
+                (Vector512.Load(d + 1 * ldd + 1 * w) + c1_1).Store(c + 1 * ldc + 1 * w);
+                (Vector512.Load(d + 2 * ldd) + c2_0).Store(c + 2 * ldc);
+                (Vector512.Load(d + 2 * ldd + 1 * w) + c2_1).Store(c + 2 * ldc + 1 * w);
+                (Vector512.Load(d + 3 * ldd) + c3_0).Store(c + 3 * ldc);
+                (Vector512.Load(d + 3 * ldd + 1 * w) + c3_1).Store(c + 3 * ldc + 1 * w);
+                (Vector512.Load(d + 4 * ldd) + c4_0).Store(c + 4 * ldc);
+                (Vector512.Load(d + 4 * ldd + 1 * w) + c4_1).Store(c + 4 * ldc + 1 * w);
+                (Vector512.Load(d + 5 * ldd) + c5_0).Store(c + 5 * ldc);
+                (Vector512.Load(d + 5 * ldd + 1 * w) + c5_1).Store(c + 5 * ldc + 1 * w);
+                (Vector512.Load(d + 6 * ldd) + c6_0).Store(c + 6 * ldc);
+                (Vector512.Load(d + 6 * ldd + 1 * w) + c6_1).Store(c + 6 * ldc + 1 * w);
+                (Vector512.Load(d + 7 * ldd) + c7_0).Store(c + 7 * ldc);
+                (Vector512.Load(d + 7 * ldd + 1 * w) + c7_1).Store(c + 7 * ldc + 1 * w);
             }
             return;
         }
@@ -875,12 +875,12 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
         c5_0.Store(t + 10 * w); c5_1.Store(t + 11 * w);
         c6_0.Store(t + 12 * w); c6_1.Store(t + 13 * w);
         c7_0.Store(t + 14 * w); c7_1.Store(t + 15 * w);
-        StorePartial(t, 2 * w, c, ldc, 8, nr, overwrite);
+        StorePartial(t, 2 * w, c, ldc, 8, nr, d, ldd);
     }
 
     /// <summary>12×2-vector tile reading op(A) in place from 12 rows of A (row stride aRs, k contiguous); all 12 rows must exist.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void T512x12x2Rows(int kc, T* a, nint aRs, T* b, nint bKs, T* c, nint ldc, int nr, bool overwrite)
+    private static void T512x12x2Rows(int kc, T* a, nint aRs, T* b, nint bKs, T* c, nint ldc, int nr, T* d, nint ldd)
     {
         int w = Vector512<T>.Count;
         Vector512<T> c0_0 = default; Vector512<T> c0_1 = default;
@@ -920,7 +920,7 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
         }
         if (nr == 2 * w)
         {
-            if (overwrite)
+            if (d == null)
             {
                 c0_0.Store(c + 0 * ldc); c0_1.Store(c + 0 * ldc + 1 * w);
                 c1_0.Store(c + 1 * ldc); c1_1.Store(c + 1 * ldc + 1 * w);
@@ -937,30 +937,30 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
             }
             else
             {
-                (Vector512.Load(c + 0 * ldc) + c0_0).Store(c + 0 * ldc);
-                (Vector512.Load(c + 0 * ldc + 1 * w) + c0_1).Store(c + 0 * ldc + 1 * w);
-                (Vector512.Load(c + 1 * ldc) + c1_0).Store(c + 1 * ldc);
-                (Vector512.Load(c + 1 * ldc + 1 * w) + c1_1).Store(c + 1 * ldc + 1 * w);
-                (Vector512.Load(c + 2 * ldc) + c2_0).Store(c + 2 * ldc);
-                (Vector512.Load(c + 2 * ldc + 1 * w) + c2_1).Store(c + 2 * ldc + 1 * w);
-                (Vector512.Load(c + 3 * ldc) + c3_0).Store(c + 3 * ldc);
-                (Vector512.Load(c + 3 * ldc + 1 * w) + c3_1).Store(c + 3 * ldc + 1 * w);
-                (Vector512.Load(c + 4 * ldc) + c4_0).Store(c + 4 * ldc);
-                (Vector512.Load(c + 4 * ldc + 1 * w) + c4_1).Store(c + 4 * ldc + 1 * w);
-                (Vector512.Load(c + 5 * ldc) + c5_0).Store(c + 5 * ldc);
-                (Vector512.Load(c + 5 * ldc + 1 * w) + c5_1).Store(c + 5 * ldc + 1 * w);
-                (Vector512.Load(c + 6 * ldc) + c6_0).Store(c + 6 * ldc);
-                (Vector512.Load(c + 6 * ldc + 1 * w) + c6_1).Store(c + 6 * ldc + 1 * w);
-                (Vector512.Load(c + 7 * ldc) + c7_0).Store(c + 7 * ldc);
-                (Vector512.Load(c + 7 * ldc + 1 * w) + c7_1).Store(c + 7 * ldc + 1 * w);
-                (Vector512.Load(c + 8 * ldc) + c8_0).Store(c + 8 * ldc);
-                (Vector512.Load(c + 8 * ldc + 1 * w) + c8_1).Store(c + 8 * ldc + 1 * w);
-                (Vector512.Load(c + 9 * ldc) + c9_0).Store(c + 9 * ldc);
-                (Vector512.Load(c + 9 * ldc + 1 * w) + c9_1).Store(c + 9 * ldc + 1 * w);
-                (Vector512.Load(c + 10 * ldc) + c10_0).Store(c + 10 * ldc);
-                (Vector512.Load(c + 10 * ldc + 1 * w) + c10_1).Store(c + 10 * ldc + 1 * w);
-                (Vector512.Load(c + 11 * ldc) + c11_0).Store(c + 11 * ldc);
-                (Vector512.Load(c + 11 * ldc + 1 * w) + c11_1).Store(c + 11 * ldc + 1 * w);
+                (Vector512.Load(d + 0 * ldd) + c0_0).Store(c + 0 * ldc);
+                (Vector512.Load(d + 0 * ldd + 1 * w) + c0_1).Store(c + 0 * ldc + 1 * w);
+                (Vector512.Load(d + 1 * ldd) + c1_0).Store(c + 1 * ldc);
+                (Vector512.Load(d + 1 * ldd + 1 * w) + c1_1).Store(c + 1 * ldc + 1 * w);
+                (Vector512.Load(d + 2 * ldd) + c2_0).Store(c + 2 * ldc);
+                (Vector512.Load(d + 2 * ldd + 1 * w) + c2_1).Store(c + 2 * ldc + 1 * w);
+                (Vector512.Load(d + 3 * ldd) + c3_0).Store(c + 3 * ldc);
+                (Vector512.Load(d + 3 * ldd + 1 * w) + c3_1).Store(c + 3 * ldc + 1 * w);
+                (Vector512.Load(d + 4 * ldd) + c4_0).Store(c + 4 * ldc);
+                (Vector512.Load(d + 4 * ldd + 1 * w) + c4_1).Store(c + 4 * ldc + 1 * w);
+                (Vector512.Load(d + 5 * ldd) + c5_0).Store(c + 5 * ldc);
+                (Vector512.Load(d + 5 * ldd + 1 * w) + c5_1).Store(c + 5 * ldc + 1 * w);
+                (Vector512.Load(d + 6 * ldd) + c6_0).Store(c + 6 * ldc);
+                (Vector512.Load(d + 6 * ldd + 1 * w) + c6_1).Store(c + 6 * ldc + 1 * w);
+                (Vector512.Load(d + 7 * ldd) + c7_0).Store(c + 7 * ldc);
+                (Vector512.Load(d + 7 * ldd + 1 * w) + c7_1).Store(c + 7 * ldc + 1 * w);
+                (Vector512.Load(d + 8 * ldd) + c8_0).Store(c + 8 * ldc);
+                (Vector512.Load(d + 8 * ldd + 1 * w) + c8_1).Store(c + 8 * ldc + 1 * w);
+                (Vector512.Load(d + 9 * ldd) + c9_0).Store(c + 9 * ldc);
+                (Vector512.Load(d + 9 * ldd + 1 * w) + c9_1).Store(c + 9 * ldc + 1 * w);
+                (Vector512.Load(d + 10 * ldd) + c10_0).Store(c + 10 * ldc);
+                (Vector512.Load(d + 10 * ldd + 1 * w) + c10_1).Store(c + 10 * ldc + 1 * w);
+                (Vector512.Load(d + 11 * ldd) + c11_0).Store(c + 11 * ldc);
+                (Vector512.Load(d + 11 * ldd + 1 * w) + c11_1).Store(c + 11 * ldc + 1 * w);
             }
             return;
         }
@@ -977,12 +977,12 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
         c9_0.Store(t + 18 * w); c9_1.Store(t + 19 * w);
         c10_0.Store(t + 20 * w); c10_1.Store(t + 21 * w);
         c11_0.Store(t + 22 * w); c11_1.Store(t + 23 * w);
-        StorePartial(t, 2 * w, c, ldc, 12, nr, overwrite);
+        StorePartial(t, 2 * w, c, ldc, 12, nr, d, ldd);
     }
 
     /// <summary>2×1-vector tile; op(A) gives 2 contiguous values per k step (stride aKs); stores mr ≤ 2 rows.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void T256x2x1(int kc, T* a, nint aKs, T* b, nint bKs, T* c, nint ldc, int mr, int nr, bool overwrite)
+    private static void T256x2x1(int kc, T* a, nint aKs, T* b, nint bKs, T* c, nint ldc, int mr, int nr, T* d, nint ldd)
     {
         int w = Vector256<T>.Count;
         Vector256<T> c0_0 = default;
@@ -999,27 +999,27 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
         }
         if (mr == 2 && nr == 1 * w)
         {
-            if (overwrite)
+            if (d == null)
             {
                 c0_0.Store(c + 0 * ldc);
                 c1_0.Store(c + 1 * ldc);
             }
             else
             {
-                (Vector256.Load(c + 0 * ldc) + c0_0).Store(c + 0 * ldc);
-                (Vector256.Load(c + 1 * ldc) + c1_0).Store(c + 1 * ldc);
+                (Vector256.Load(d + 0 * ldd) + c0_0).Store(c + 0 * ldc);
+                (Vector256.Load(d + 1 * ldd) + c1_0).Store(c + 1 * ldc);
             }
             return;
         }
         T* t = stackalloc T[2 * Vector256<T>.Count];
         c0_0.Store(t + 0 * w);
         c1_0.Store(t + 1 * w);
-        StorePartial(t, 1 * w, c, ldc, mr, nr, overwrite);
+        StorePartial(t, 1 * w, c, ldc, mr, nr, d, ldd);
     }
 
     /// <summary>4×1-vector tile; op(A) gives 4 contiguous values per k step (stride aKs); stores mr ≤ 4 rows.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void T256x4x1(int kc, T* a, nint aKs, T* b, nint bKs, T* c, nint ldc, int mr, int nr, bool overwrite)
+    private static void T256x4x1(int kc, T* a, nint aKs, T* b, nint bKs, T* c, nint ldc, int mr, int nr, T* d, nint ldd)
     {
         int w = Vector256<T>.Count;
         Vector256<T> c0_0 = default;
@@ -1040,7 +1040,7 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
         }
         if (mr == 4 && nr == 1 * w)
         {
-            if (overwrite)
+            if (d == null)
             {
                 c0_0.Store(c + 0 * ldc);
                 c1_0.Store(c + 1 * ldc);
@@ -1049,10 +1049,10 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
             }
             else
             {
-                (Vector256.Load(c + 0 * ldc) + c0_0).Store(c + 0 * ldc);
-                (Vector256.Load(c + 1 * ldc) + c1_0).Store(c + 1 * ldc);
-                (Vector256.Load(c + 2 * ldc) + c2_0).Store(c + 2 * ldc);
-                (Vector256.Load(c + 3 * ldc) + c3_0).Store(c + 3 * ldc);
+                (Vector256.Load(d + 0 * ldd) + c0_0).Store(c + 0 * ldc);
+                (Vector256.Load(d + 1 * ldd) + c1_0).Store(c + 1 * ldc);
+                (Vector256.Load(d + 2 * ldd) + c2_0).Store(c + 2 * ldc);
+                (Vector256.Load(d + 3 * ldd) + c3_0).Store(c + 3 * ldc);
             }
             return;
         }
@@ -1061,12 +1061,12 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
         c1_0.Store(t + 1 * w);
         c2_0.Store(t + 2 * w);
         c3_0.Store(t + 3 * w);
-        StorePartial(t, 1 * w, c, ldc, mr, nr, overwrite);
+        StorePartial(t, 1 * w, c, ldc, mr, nr, d, ldd);
     }
 
     /// <summary>6×1-vector tile; op(A) gives 6 contiguous values per k step (stride aKs); stores mr ≤ 6 rows.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void T256x6x1(int kc, T* a, nint aKs, T* b, nint bKs, T* c, nint ldc, int mr, int nr, bool overwrite)
+    private static void T256x6x1(int kc, T* a, nint aKs, T* b, nint bKs, T* c, nint ldc, int mr, int nr, T* d, nint ldd)
     {
         int w = Vector256<T>.Count;
         Vector256<T> c0_0 = default;
@@ -1091,7 +1091,7 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
         }
         if (mr == 6 && nr == 1 * w)
         {
-            if (overwrite)
+            if (d == null)
             {
                 c0_0.Store(c + 0 * ldc);
                 c1_0.Store(c + 1 * ldc);
@@ -1102,12 +1102,12 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
             }
             else
             {
-                (Vector256.Load(c + 0 * ldc) + c0_0).Store(c + 0 * ldc);
-                (Vector256.Load(c + 1 * ldc) + c1_0).Store(c + 1 * ldc);
-                (Vector256.Load(c + 2 * ldc) + c2_0).Store(c + 2 * ldc);
-                (Vector256.Load(c + 3 * ldc) + c3_0).Store(c + 3 * ldc);
-                (Vector256.Load(c + 4 * ldc) + c4_0).Store(c + 4 * ldc);
-                (Vector256.Load(c + 5 * ldc) + c5_0).Store(c + 5 * ldc);
+                (Vector256.Load(d + 0 * ldd) + c0_0).Store(c + 0 * ldc);
+                (Vector256.Load(d + 1 * ldd) + c1_0).Store(c + 1 * ldc);
+                (Vector256.Load(d + 2 * ldd) + c2_0).Store(c + 2 * ldc);
+                (Vector256.Load(d + 3 * ldd) + c3_0).Store(c + 3 * ldc);
+                (Vector256.Load(d + 4 * ldd) + c4_0).Store(c + 4 * ldc);
+                (Vector256.Load(d + 5 * ldd) + c5_0).Store(c + 5 * ldc);
             }
             return;
         }
@@ -1118,12 +1118,12 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
         c3_0.Store(t + 3 * w);
         c4_0.Store(t + 4 * w);
         c5_0.Store(t + 5 * w);
-        StorePartial(t, 1 * w, c, ldc, mr, nr, overwrite);
+        StorePartial(t, 1 * w, c, ldc, mr, nr, d, ldd);
     }
 
     /// <summary>2×1-vector tile reading op(A) in place from 2 rows of A (row stride aRs, k contiguous); all 2 rows must exist.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void T256x2x1Rows(int kc, T* a, nint aRs, T* b, nint bKs, T* c, nint ldc, int nr, bool overwrite)
+    private static void T256x2x1Rows(int kc, T* a, nint aRs, T* b, nint bKs, T* c, nint ldc, int nr, T* d, nint ldd)
     {
         int w = Vector256<T>.Count;
         Vector256<T> c0_0 = default;
@@ -1142,27 +1142,27 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
         }
         if (nr == 1 * w)
         {
-            if (overwrite)
+            if (d == null)
             {
                 c0_0.Store(c + 0 * ldc);
                 c1_0.Store(c + 1 * ldc);
             }
             else
             {
-                (Vector256.Load(c + 0 * ldc) + c0_0).Store(c + 0 * ldc);
-                (Vector256.Load(c + 1 * ldc) + c1_0).Store(c + 1 * ldc);
+                (Vector256.Load(d + 0 * ldd) + c0_0).Store(c + 0 * ldc);
+                (Vector256.Load(d + 1 * ldd) + c1_0).Store(c + 1 * ldc);
             }
             return;
         }
         T* t = stackalloc T[2 * Vector256<T>.Count];
         c0_0.Store(t + 0 * w);
         c1_0.Store(t + 1 * w);
-        StorePartial(t, 1 * w, c, ldc, 2, nr, overwrite);
+        StorePartial(t, 1 * w, c, ldc, 2, nr, d, ldd);
     }
 
     /// <summary>4×1-vector tile reading op(A) in place from 4 rows of A (row stride aRs, k contiguous); all 4 rows must exist.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void T256x4x1Rows(int kc, T* a, nint aRs, T* b, nint bKs, T* c, nint ldc, int nr, bool overwrite)
+    private static void T256x4x1Rows(int kc, T* a, nint aRs, T* b, nint bKs, T* c, nint ldc, int nr, T* d, nint ldd)
     {
         int w = Vector256<T>.Count;
         Vector256<T> c0_0 = default;
@@ -1185,7 +1185,7 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
         }
         if (nr == 1 * w)
         {
-            if (overwrite)
+            if (d == null)
             {
                 c0_0.Store(c + 0 * ldc);
                 c1_0.Store(c + 1 * ldc);
@@ -1194,10 +1194,10 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
             }
             else
             {
-                (Vector256.Load(c + 0 * ldc) + c0_0).Store(c + 0 * ldc);
-                (Vector256.Load(c + 1 * ldc) + c1_0).Store(c + 1 * ldc);
-                (Vector256.Load(c + 2 * ldc) + c2_0).Store(c + 2 * ldc);
-                (Vector256.Load(c + 3 * ldc) + c3_0).Store(c + 3 * ldc);
+                (Vector256.Load(d + 0 * ldd) + c0_0).Store(c + 0 * ldc);
+                (Vector256.Load(d + 1 * ldd) + c1_0).Store(c + 1 * ldc);
+                (Vector256.Load(d + 2 * ldd) + c2_0).Store(c + 2 * ldc);
+                (Vector256.Load(d + 3 * ldd) + c3_0).Store(c + 3 * ldc);
             }
             return;
         }
@@ -1206,12 +1206,12 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
         c1_0.Store(t + 1 * w);
         c2_0.Store(t + 2 * w);
         c3_0.Store(t + 3 * w);
-        StorePartial(t, 1 * w, c, ldc, 4, nr, overwrite);
+        StorePartial(t, 1 * w, c, ldc, 4, nr, d, ldd);
     }
 
     /// <summary>6×1-vector tile reading op(A) in place from 6 rows of A (row stride aRs, k contiguous); all 6 rows must exist.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void T256x6x1Rows(int kc, T* a, nint aRs, T* b, nint bKs, T* c, nint ldc, int nr, bool overwrite)
+    private static void T256x6x1Rows(int kc, T* a, nint aRs, T* b, nint bKs, T* c, nint ldc, int nr, T* d, nint ldd)
     {
         int w = Vector256<T>.Count;
         Vector256<T> c0_0 = default;
@@ -1238,7 +1238,7 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
         }
         if (nr == 1 * w)
         {
-            if (overwrite)
+            if (d == null)
             {
                 c0_0.Store(c + 0 * ldc);
                 c1_0.Store(c + 1 * ldc);
@@ -1249,12 +1249,12 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
             }
             else
             {
-                (Vector256.Load(c + 0 * ldc) + c0_0).Store(c + 0 * ldc);
-                (Vector256.Load(c + 1 * ldc) + c1_0).Store(c + 1 * ldc);
-                (Vector256.Load(c + 2 * ldc) + c2_0).Store(c + 2 * ldc);
-                (Vector256.Load(c + 3 * ldc) + c3_0).Store(c + 3 * ldc);
-                (Vector256.Load(c + 4 * ldc) + c4_0).Store(c + 4 * ldc);
-                (Vector256.Load(c + 5 * ldc) + c5_0).Store(c + 5 * ldc);
+                (Vector256.Load(d + 0 * ldd) + c0_0).Store(c + 0 * ldc);
+                (Vector256.Load(d + 1 * ldd) + c1_0).Store(c + 1 * ldc);
+                (Vector256.Load(d + 2 * ldd) + c2_0).Store(c + 2 * ldc);
+                (Vector256.Load(d + 3 * ldd) + c3_0).Store(c + 3 * ldc);
+                (Vector256.Load(d + 4 * ldd) + c4_0).Store(c + 4 * ldc);
+                (Vector256.Load(d + 5 * ldd) + c5_0).Store(c + 5 * ldc);
             }
             return;
         }
@@ -1265,12 +1265,12 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
         c3_0.Store(t + 3 * w);
         c4_0.Store(t + 4 * w);
         c5_0.Store(t + 5 * w);
-        StorePartial(t, 1 * w, c, ldc, 6, nr, overwrite);
+        StorePartial(t, 1 * w, c, ldc, 6, nr, d, ldd);
     }
 
     /// <summary>2×2-vector tile; op(A) gives 2 contiguous values per k step (stride aKs); stores mr ≤ 2 rows.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void T256x2x2(int kc, T* a, nint aKs, T* b, nint bKs, T* c, nint ldc, int mr, int nr, bool overwrite)
+    private static void T256x2x2(int kc, T* a, nint aKs, T* b, nint bKs, T* c, nint ldc, int mr, int nr, T* d, nint ldd)
     {
         int w = Vector256<T>.Count;
         Vector256<T> c0_0 = default; Vector256<T> c0_1 = default;
@@ -1288,29 +1288,29 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
         }
         if (mr == 2 && nr == 2 * w)
         {
-            if (overwrite)
+            if (d == null)
             {
                 c0_0.Store(c + 0 * ldc); c0_1.Store(c + 0 * ldc + 1 * w);
                 c1_0.Store(c + 1 * ldc); c1_1.Store(c + 1 * ldc + 1 * w);
             }
             else
             {
-                (Vector256.Load(c + 0 * ldc) + c0_0).Store(c + 0 * ldc);
-                (Vector256.Load(c + 0 * ldc + 1 * w) + c0_1).Store(c + 0 * ldc + 1 * w);
-                (Vector256.Load(c + 1 * ldc) + c1_0).Store(c + 1 * ldc);
-                (Vector256.Load(c + 1 * ldc + 1 * w) + c1_1).Store(c + 1 * ldc + 1 * w);
+                (Vector256.Load(d + 0 * ldd) + c0_0).Store(c + 0 * ldc);
+                (Vector256.Load(d + 0 * ldd + 1 * w) + c0_1).Store(c + 0 * ldc + 1 * w);
+                (Vector256.Load(d + 1 * ldd) + c1_0).Store(c + 1 * ldc);
+                (Vector256.Load(d + 1 * ldd + 1 * w) + c1_1).Store(c + 1 * ldc + 1 * w);
             }
             return;
         }
         T* t = stackalloc T[4 * Vector256<T>.Count];
         c0_0.Store(t + 0 * w); c0_1.Store(t + 1 * w);
         c1_0.Store(t + 2 * w); c1_1.Store(t + 3 * w);
-        StorePartial(t, 2 * w, c, ldc, mr, nr, overwrite);
+        StorePartial(t, 2 * w, c, ldc, mr, nr, d, ldd);
     }
 
     /// <summary>4×2-vector tile; op(A) gives 4 contiguous values per k step (stride aKs); stores mr ≤ 4 rows.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void T256x4x2(int kc, T* a, nint aKs, T* b, nint bKs, T* c, nint ldc, int mr, int nr, bool overwrite)
+    private static void T256x4x2(int kc, T* a, nint aKs, T* b, nint bKs, T* c, nint ldc, int mr, int nr, T* d, nint ldd)
     {
         int w = Vector256<T>.Count;
         Vector256<T> c0_0 = default; Vector256<T> c0_1 = default;
@@ -1332,7 +1332,7 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
         }
         if (mr == 4 && nr == 2 * w)
         {
-            if (overwrite)
+            if (d == null)
             {
                 c0_0.Store(c + 0 * ldc); c0_1.Store(c + 0 * ldc + 1 * w);
                 c1_0.Store(c + 1 * ldc); c1_1.Store(c + 1 * ldc + 1 * w);
@@ -1341,14 +1341,14 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
             }
             else
             {
-                (Vector256.Load(c + 0 * ldc) + c0_0).Store(c + 0 * ldc);
-                (Vector256.Load(c + 0 * ldc + 1 * w) + c0_1).Store(c + 0 * ldc + 1 * w);
-                (Vector256.Load(c + 1 * ldc) + c1_0).Store(c + 1 * ldc);
-                (Vector256.Load(c + 1 * ldc + 1 * w) + c1_1).Store(c + 1 * ldc + 1 * w);
-                (Vector256.Load(c + 2 * ldc) + c2_0).Store(c + 2 * ldc);
-                (Vector256.Load(c + 2 * ldc + 1 * w) + c2_1).Store(c + 2 * ldc + 1 * w);
-                (Vector256.Load(c + 3 * ldc) + c3_0).Store(c + 3 * ldc);
-                (Vector256.Load(c + 3 * ldc + 1 * w) + c3_1).Store(c + 3 * ldc + 1 * w);
+                (Vector256.Load(d + 0 * ldd) + c0_0).Store(c + 0 * ldc);
+                (Vector256.Load(d + 0 * ldd + 1 * w) + c0_1).Store(c + 0 * ldc + 1 * w);
+                (Vector256.Load(d + 1 * ldd) + c1_0).Store(c + 1 * ldc);
+                (Vector256.Load(d + 1 * ldd + 1 * w) + c1_1).Store(c + 1 * ldc + 1 * w);
+                (Vector256.Load(d + 2 * ldd) + c2_0).Store(c + 2 * ldc);
+                (Vector256.Load(d + 2 * ldd + 1 * w) + c2_1).Store(c + 2 * ldc + 1 * w);
+                (Vector256.Load(d + 3 * ldd) + c3_0).Store(c + 3 * ldc);
+                (Vector256.Load(d + 3 * ldd + 1 * w) + c3_1).Store(c + 3 * ldc + 1 * w);
             }
             return;
         }
@@ -1357,12 +1357,12 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
         c1_0.Store(t + 2 * w); c1_1.Store(t + 3 * w);
         c2_0.Store(t + 4 * w); c2_1.Store(t + 5 * w);
         c3_0.Store(t + 6 * w); c3_1.Store(t + 7 * w);
-        StorePartial(t, 2 * w, c, ldc, mr, nr, overwrite);
+        StorePartial(t, 2 * w, c, ldc, mr, nr, d, ldd);
     }
 
     /// <summary>6×2-vector tile; op(A) gives 6 contiguous values per k step (stride aKs); stores mr ≤ 6 rows.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void T256x6x2(int kc, T* a, nint aKs, T* b, nint bKs, T* c, nint ldc, int mr, int nr, bool overwrite)
+    private static void T256x6x2(int kc, T* a, nint aKs, T* b, nint bKs, T* c, nint ldc, int mr, int nr, T* d, nint ldd)
     {
         int w = Vector256<T>.Count;
         Vector256<T> c0_0 = default; Vector256<T> c0_1 = default;
@@ -1388,7 +1388,7 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
         }
         if (mr == 6 && nr == 2 * w)
         {
-            if (overwrite)
+            if (d == null)
             {
                 c0_0.Store(c + 0 * ldc); c0_1.Store(c + 0 * ldc + 1 * w);
                 c1_0.Store(c + 1 * ldc); c1_1.Store(c + 1 * ldc + 1 * w);
@@ -1399,18 +1399,18 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
             }
             else
             {
-                (Vector256.Load(c + 0 * ldc) + c0_0).Store(c + 0 * ldc);
-                (Vector256.Load(c + 0 * ldc + 1 * w) + c0_1).Store(c + 0 * ldc + 1 * w);
-                (Vector256.Load(c + 1 * ldc) + c1_0).Store(c + 1 * ldc);
-                (Vector256.Load(c + 1 * ldc + 1 * w) + c1_1).Store(c + 1 * ldc + 1 * w);
-                (Vector256.Load(c + 2 * ldc) + c2_0).Store(c + 2 * ldc);
-                (Vector256.Load(c + 2 * ldc + 1 * w) + c2_1).Store(c + 2 * ldc + 1 * w);
-                (Vector256.Load(c + 3 * ldc) + c3_0).Store(c + 3 * ldc);
-                (Vector256.Load(c + 3 * ldc + 1 * w) + c3_1).Store(c + 3 * ldc + 1 * w);
-                (Vector256.Load(c + 4 * ldc) + c4_0).Store(c + 4 * ldc);
-                (Vector256.Load(c + 4 * ldc + 1 * w) + c4_1).Store(c + 4 * ldc + 1 * w);
-                (Vector256.Load(c + 5 * ldc) + c5_0).Store(c + 5 * ldc);
-                (Vector256.Load(c + 5 * ldc + 1 * w) + c5_1).Store(c + 5 * ldc + 1 * w);
+                (Vector256.Load(d + 0 * ldd) + c0_0).Store(c + 0 * ldc);
+                (Vector256.Load(d + 0 * ldd + 1 * w) + c0_1).Store(c + 0 * ldc + 1 * w);
+                (Vector256.Load(d + 1 * ldd) + c1_0).Store(c + 1 * ldc);
+                (Vector256.Load(d + 1 * ldd + 1 * w) + c1_1).Store(c + 1 * ldc + 1 * w);
+                (Vector256.Load(d + 2 * ldd) + c2_0).Store(c + 2 * ldc);
+                (Vector256.Load(d + 2 * ldd + 1 * w) + c2_1).Store(c + 2 * ldc + 1 * w);
+                (Vector256.Load(d + 3 * ldd) + c3_0).Store(c + 3 * ldc);
+                (Vector256.Load(d + 3 * ldd + 1 * w) + c3_1).Store(c + 3 * ldc + 1 * w);
+                (Vector256.Load(d + 4 * ldd) + c4_0).Store(c + 4 * ldc);
+                (Vector256.Load(d + 4 * ldd + 1 * w) + c4_1).Store(c + 4 * ldc + 1 * w);
+                (Vector256.Load(d + 5 * ldd) + c5_0).Store(c + 5 * ldc);
+                (Vector256.Load(d + 5 * ldd + 1 * w) + c5_1).Store(c + 5 * ldc + 1 * w);
             }
             return;
         }
@@ -1421,12 +1421,12 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
         c3_0.Store(t + 6 * w); c3_1.Store(t + 7 * w);
         c4_0.Store(t + 8 * w); c4_1.Store(t + 9 * w);
         c5_0.Store(t + 10 * w); c5_1.Store(t + 11 * w);
-        StorePartial(t, 2 * w, c, ldc, mr, nr, overwrite);
+        StorePartial(t, 2 * w, c, ldc, mr, nr, d, ldd);
     }
 
     /// <summary>2×2-vector tile reading op(A) in place from 2 rows of A (row stride aRs, k contiguous); all 2 rows must exist.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void T256x2x2Rows(int kc, T* a, nint aRs, T* b, nint bKs, T* c, nint ldc, int nr, bool overwrite)
+    private static void T256x2x2Rows(int kc, T* a, nint aRs, T* b, nint bKs, T* c, nint ldc, int nr, T* d, nint ldd)
     {
         int w = Vector256<T>.Count;
         Vector256<T> c0_0 = default; Vector256<T> c0_1 = default;
@@ -1446,29 +1446,29 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
         }
         if (nr == 2 * w)
         {
-            if (overwrite)
+            if (d == null)
             {
                 c0_0.Store(c + 0 * ldc); c0_1.Store(c + 0 * ldc + 1 * w);
                 c1_0.Store(c + 1 * ldc); c1_1.Store(c + 1 * ldc + 1 * w);
             }
             else
             {
-                (Vector256.Load(c + 0 * ldc) + c0_0).Store(c + 0 * ldc);
-                (Vector256.Load(c + 0 * ldc + 1 * w) + c0_1).Store(c + 0 * ldc + 1 * w);
-                (Vector256.Load(c + 1 * ldc) + c1_0).Store(c + 1 * ldc);
-                (Vector256.Load(c + 1 * ldc + 1 * w) + c1_1).Store(c + 1 * ldc + 1 * w);
+                (Vector256.Load(d + 0 * ldd) + c0_0).Store(c + 0 * ldc);
+                (Vector256.Load(d + 0 * ldd + 1 * w) + c0_1).Store(c + 0 * ldc + 1 * w);
+                (Vector256.Load(d + 1 * ldd) + c1_0).Store(c + 1 * ldc);
+                (Vector256.Load(d + 1 * ldd + 1 * w) + c1_1).Store(c + 1 * ldc + 1 * w);
             }
             return;
         }
         T* t = stackalloc T[4 * Vector256<T>.Count];
         c0_0.Store(t + 0 * w); c0_1.Store(t + 1 * w);
         c1_0.Store(t + 2 * w); c1_1.Store(t + 3 * w);
-        StorePartial(t, 2 * w, c, ldc, 2, nr, overwrite);
+        StorePartial(t, 2 * w, c, ldc, 2, nr, d, ldd);
     }
 
     /// <summary>4×2-vector tile reading op(A) in place from 4 rows of A (row stride aRs, k contiguous); all 4 rows must exist.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void T256x4x2Rows(int kc, T* a, nint aRs, T* b, nint bKs, T* c, nint ldc, int nr, bool overwrite)
+    private static void T256x4x2Rows(int kc, T* a, nint aRs, T* b, nint bKs, T* c, nint ldc, int nr, T* d, nint ldd)
     {
         int w = Vector256<T>.Count;
         Vector256<T> c0_0 = default; Vector256<T> c0_1 = default;
@@ -1492,7 +1492,7 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
         }
         if (nr == 2 * w)
         {
-            if (overwrite)
+            if (d == null)
             {
                 c0_0.Store(c + 0 * ldc); c0_1.Store(c + 0 * ldc + 1 * w);
                 c1_0.Store(c + 1 * ldc); c1_1.Store(c + 1 * ldc + 1 * w);
@@ -1501,14 +1501,14 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
             }
             else
             {
-                (Vector256.Load(c + 0 * ldc) + c0_0).Store(c + 0 * ldc);
-                (Vector256.Load(c + 0 * ldc + 1 * w) + c0_1).Store(c + 0 * ldc + 1 * w);
-                (Vector256.Load(c + 1 * ldc) + c1_0).Store(c + 1 * ldc);
-                (Vector256.Load(c + 1 * ldc + 1 * w) + c1_1).Store(c + 1 * ldc + 1 * w);
-                (Vector256.Load(c + 2 * ldc) + c2_0).Store(c + 2 * ldc);
-                (Vector256.Load(c + 2 * ldc + 1 * w) + c2_1).Store(c + 2 * ldc + 1 * w);
-                (Vector256.Load(c + 3 * ldc) + c3_0).Store(c + 3 * ldc);
-                (Vector256.Load(c + 3 * ldc + 1 * w) + c3_1).Store(c + 3 * ldc + 1 * w);
+                (Vector256.Load(d + 0 * ldd) + c0_0).Store(c + 0 * ldc);
+                (Vector256.Load(d + 0 * ldd + 1 * w) + c0_1).Store(c + 0 * ldc + 1 * w);
+                (Vector256.Load(d + 1 * ldd) + c1_0).Store(c + 1 * ldc);
+                (Vector256.Load(d + 1 * ldd + 1 * w) + c1_1).Store(c + 1 * ldc + 1 * w);
+                (Vector256.Load(d + 2 * ldd) + c2_0).Store(c + 2 * ldc);
+                (Vector256.Load(d + 2 * ldd + 1 * w) + c2_1).Store(c + 2 * ldc + 1 * w);
+                (Vector256.Load(d + 3 * ldd) + c3_0).Store(c + 3 * ldc);
+                (Vector256.Load(d + 3 * ldd + 1 * w) + c3_1).Store(c + 3 * ldc + 1 * w);
             }
             return;
         }
@@ -1517,12 +1517,12 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
         c1_0.Store(t + 2 * w); c1_1.Store(t + 3 * w);
         c2_0.Store(t + 4 * w); c2_1.Store(t + 5 * w);
         c3_0.Store(t + 6 * w); c3_1.Store(t + 7 * w);
-        StorePartial(t, 2 * w, c, ldc, 4, nr, overwrite);
+        StorePartial(t, 2 * w, c, ldc, 4, nr, d, ldd);
     }
 
     /// <summary>6×2-vector tile reading op(A) in place from 6 rows of A (row stride aRs, k contiguous); all 6 rows must exist.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void T256x6x2Rows(int kc, T* a, nint aRs, T* b, nint bKs, T* c, nint ldc, int nr, bool overwrite)
+    private static void T256x6x2Rows(int kc, T* a, nint aRs, T* b, nint bKs, T* c, nint ldc, int nr, T* d, nint ldd)
     {
         int w = Vector256<T>.Count;
         Vector256<T> c0_0 = default; Vector256<T> c0_1 = default;
@@ -1550,7 +1550,7 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
         }
         if (nr == 2 * w)
         {
-            if (overwrite)
+            if (d == null)
             {
                 c0_0.Store(c + 0 * ldc); c0_1.Store(c + 0 * ldc + 1 * w);
                 c1_0.Store(c + 1 * ldc); c1_1.Store(c + 1 * ldc + 1 * w);
@@ -1561,18 +1561,18 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
             }
             else
             {
-                (Vector256.Load(c + 0 * ldc) + c0_0).Store(c + 0 * ldc);
-                (Vector256.Load(c + 0 * ldc + 1 * w) + c0_1).Store(c + 0 * ldc + 1 * w);
-                (Vector256.Load(c + 1 * ldc) + c1_0).Store(c + 1 * ldc);
-                (Vector256.Load(c + 1 * ldc + 1 * w) + c1_1).Store(c + 1 * ldc + 1 * w);
-                (Vector256.Load(c + 2 * ldc) + c2_0).Store(c + 2 * ldc);
-                (Vector256.Load(c + 2 * ldc + 1 * w) + c2_1).Store(c + 2 * ldc + 1 * w);
-                (Vector256.Load(c + 3 * ldc) + c3_0).Store(c + 3 * ldc);
-                (Vector256.Load(c + 3 * ldc + 1 * w) + c3_1).Store(c + 3 * ldc + 1 * w);
-                (Vector256.Load(c + 4 * ldc) + c4_0).Store(c + 4 * ldc);
-                (Vector256.Load(c + 4 * ldc + 1 * w) + c4_1).Store(c + 4 * ldc + 1 * w);
-                (Vector256.Load(c + 5 * ldc) + c5_0).Store(c + 5 * ldc);
-                (Vector256.Load(c + 5 * ldc + 1 * w) + c5_1).Store(c + 5 * ldc + 1 * w);
+                (Vector256.Load(d + 0 * ldd) + c0_0).Store(c + 0 * ldc);
+                (Vector256.Load(d + 0 * ldd + 1 * w) + c0_1).Store(c + 0 * ldc + 1 * w);
+                (Vector256.Load(d + 1 * ldd) + c1_0).Store(c + 1 * ldc);
+                (Vector256.Load(d + 1 * ldd + 1 * w) + c1_1).Store(c + 1 * ldc + 1 * w);
+                (Vector256.Load(d + 2 * ldd) + c2_0).Store(c + 2 * ldc);
+                (Vector256.Load(d + 2 * ldd + 1 * w) + c2_1).Store(c + 2 * ldc + 1 * w);
+                (Vector256.Load(d + 3 * ldd) + c3_0).Store(c + 3 * ldc);
+                (Vector256.Load(d + 3 * ldd + 1 * w) + c3_1).Store(c + 3 * ldc + 1 * w);
+                (Vector256.Load(d + 4 * ldd) + c4_0).Store(c + 4 * ldc);
+                (Vector256.Load(d + 4 * ldd + 1 * w) + c4_1).Store(c + 4 * ldc + 1 * w);
+                (Vector256.Load(d + 5 * ldd) + c5_0).Store(c + 5 * ldc);
+                (Vector256.Load(d + 5 * ldd + 1 * w) + c5_1).Store(c + 5 * ldc + 1 * w);
             }
             return;
         }
@@ -1583,12 +1583,12 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
         c3_0.Store(t + 6 * w); c3_1.Store(t + 7 * w);
         c4_0.Store(t + 8 * w); c4_1.Store(t + 9 * w);
         c5_0.Store(t + 10 * w); c5_1.Store(t + 11 * w);
-        StorePartial(t, 2 * w, c, ldc, 6, nr, overwrite);
+        StorePartial(t, 2 * w, c, ldc, 6, nr, d, ldd);
     }
 
     /// <summary>2×1-vector tile; op(A) gives 2 contiguous values per k step (stride aKs); stores mr ≤ 2 rows.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void T128x2x1(int kc, T* a, nint aKs, T* b, nint bKs, T* c, nint ldc, int mr, int nr, bool overwrite)
+    private static void T128x2x1(int kc, T* a, nint aKs, T* b, nint bKs, T* c, nint ldc, int mr, int nr, T* d, nint ldd)
     {
         int w = Vector128<T>.Count;
         Vector128<T> c0_0 = default;
@@ -1605,27 +1605,27 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
         }
         if (mr == 2 && nr == 1 * w)
         {
-            if (overwrite)
+            if (d == null)
             {
                 c0_0.Store(c + 0 * ldc);
                 c1_0.Store(c + 1 * ldc);
             }
             else
             {
-                (Vector128.Load(c + 0 * ldc) + c0_0).Store(c + 0 * ldc);
-                (Vector128.Load(c + 1 * ldc) + c1_0).Store(c + 1 * ldc);
+                (Vector128.Load(d + 0 * ldd) + c0_0).Store(c + 0 * ldc);
+                (Vector128.Load(d + 1 * ldd) + c1_0).Store(c + 1 * ldc);
             }
             return;
         }
         T* t = stackalloc T[2 * Vector128<T>.Count];
         c0_0.Store(t + 0 * w);
         c1_0.Store(t + 1 * w);
-        StorePartial(t, 1 * w, c, ldc, mr, nr, overwrite);
+        StorePartial(t, 1 * w, c, ldc, mr, nr, d, ldd);
     }
 
     /// <summary>4×1-vector tile; op(A) gives 4 contiguous values per k step (stride aKs); stores mr ≤ 4 rows.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void T128x4x1(int kc, T* a, nint aKs, T* b, nint bKs, T* c, nint ldc, int mr, int nr, bool overwrite)
+    private static void T128x4x1(int kc, T* a, nint aKs, T* b, nint bKs, T* c, nint ldc, int mr, int nr, T* d, nint ldd)
     {
         int w = Vector128<T>.Count;
         Vector128<T> c0_0 = default;
@@ -1646,7 +1646,7 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
         }
         if (mr == 4 && nr == 1 * w)
         {
-            if (overwrite)
+            if (d == null)
             {
                 c0_0.Store(c + 0 * ldc);
                 c1_0.Store(c + 1 * ldc);
@@ -1655,10 +1655,10 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
             }
             else
             {
-                (Vector128.Load(c + 0 * ldc) + c0_0).Store(c + 0 * ldc);
-                (Vector128.Load(c + 1 * ldc) + c1_0).Store(c + 1 * ldc);
-                (Vector128.Load(c + 2 * ldc) + c2_0).Store(c + 2 * ldc);
-                (Vector128.Load(c + 3 * ldc) + c3_0).Store(c + 3 * ldc);
+                (Vector128.Load(d + 0 * ldd) + c0_0).Store(c + 0 * ldc);
+                (Vector128.Load(d + 1 * ldd) + c1_0).Store(c + 1 * ldc);
+                (Vector128.Load(d + 2 * ldd) + c2_0).Store(c + 2 * ldc);
+                (Vector128.Load(d + 3 * ldd) + c3_0).Store(c + 3 * ldc);
             }
             return;
         }
@@ -1667,12 +1667,12 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
         c1_0.Store(t + 1 * w);
         c2_0.Store(t + 2 * w);
         c3_0.Store(t + 3 * w);
-        StorePartial(t, 1 * w, c, ldc, mr, nr, overwrite);
+        StorePartial(t, 1 * w, c, ldc, mr, nr, d, ldd);
     }
 
     /// <summary>6×1-vector tile; op(A) gives 6 contiguous values per k step (stride aKs); stores mr ≤ 6 rows.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void T128x6x1(int kc, T* a, nint aKs, T* b, nint bKs, T* c, nint ldc, int mr, int nr, bool overwrite)
+    private static void T128x6x1(int kc, T* a, nint aKs, T* b, nint bKs, T* c, nint ldc, int mr, int nr, T* d, nint ldd)
     {
         int w = Vector128<T>.Count;
         Vector128<T> c0_0 = default;
@@ -1697,7 +1697,7 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
         }
         if (mr == 6 && nr == 1 * w)
         {
-            if (overwrite)
+            if (d == null)
             {
                 c0_0.Store(c + 0 * ldc);
                 c1_0.Store(c + 1 * ldc);
@@ -1708,12 +1708,12 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
             }
             else
             {
-                (Vector128.Load(c + 0 * ldc) + c0_0).Store(c + 0 * ldc);
-                (Vector128.Load(c + 1 * ldc) + c1_0).Store(c + 1 * ldc);
-                (Vector128.Load(c + 2 * ldc) + c2_0).Store(c + 2 * ldc);
-                (Vector128.Load(c + 3 * ldc) + c3_0).Store(c + 3 * ldc);
-                (Vector128.Load(c + 4 * ldc) + c4_0).Store(c + 4 * ldc);
-                (Vector128.Load(c + 5 * ldc) + c5_0).Store(c + 5 * ldc);
+                (Vector128.Load(d + 0 * ldd) + c0_0).Store(c + 0 * ldc);
+                (Vector128.Load(d + 1 * ldd) + c1_0).Store(c + 1 * ldc);
+                (Vector128.Load(d + 2 * ldd) + c2_0).Store(c + 2 * ldc);
+                (Vector128.Load(d + 3 * ldd) + c3_0).Store(c + 3 * ldc);
+                (Vector128.Load(d + 4 * ldd) + c4_0).Store(c + 4 * ldc);
+                (Vector128.Load(d + 5 * ldd) + c5_0).Store(c + 5 * ldc);
             }
             return;
         }
@@ -1724,12 +1724,12 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
         c3_0.Store(t + 3 * w);
         c4_0.Store(t + 4 * w);
         c5_0.Store(t + 5 * w);
-        StorePartial(t, 1 * w, c, ldc, mr, nr, overwrite);
+        StorePartial(t, 1 * w, c, ldc, mr, nr, d, ldd);
     }
 
     /// <summary>2×1-vector tile reading op(A) in place from 2 rows of A (row stride aRs, k contiguous); all 2 rows must exist.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void T128x2x1Rows(int kc, T* a, nint aRs, T* b, nint bKs, T* c, nint ldc, int nr, bool overwrite)
+    private static void T128x2x1Rows(int kc, T* a, nint aRs, T* b, nint bKs, T* c, nint ldc, int nr, T* d, nint ldd)
     {
         int w = Vector128<T>.Count;
         Vector128<T> c0_0 = default;
@@ -1748,27 +1748,27 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
         }
         if (nr == 1 * w)
         {
-            if (overwrite)
+            if (d == null)
             {
                 c0_0.Store(c + 0 * ldc);
                 c1_0.Store(c + 1 * ldc);
             }
             else
             {
-                (Vector128.Load(c + 0 * ldc) + c0_0).Store(c + 0 * ldc);
-                (Vector128.Load(c + 1 * ldc) + c1_0).Store(c + 1 * ldc);
+                (Vector128.Load(d + 0 * ldd) + c0_0).Store(c + 0 * ldc);
+                (Vector128.Load(d + 1 * ldd) + c1_0).Store(c + 1 * ldc);
             }
             return;
         }
         T* t = stackalloc T[2 * Vector128<T>.Count];
         c0_0.Store(t + 0 * w);
         c1_0.Store(t + 1 * w);
-        StorePartial(t, 1 * w, c, ldc, 2, nr, overwrite);
+        StorePartial(t, 1 * w, c, ldc, 2, nr, d, ldd);
     }
 
     /// <summary>4×1-vector tile reading op(A) in place from 4 rows of A (row stride aRs, k contiguous); all 4 rows must exist.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void T128x4x1Rows(int kc, T* a, nint aRs, T* b, nint bKs, T* c, nint ldc, int nr, bool overwrite)
+    private static void T128x4x1Rows(int kc, T* a, nint aRs, T* b, nint bKs, T* c, nint ldc, int nr, T* d, nint ldd)
     {
         int w = Vector128<T>.Count;
         Vector128<T> c0_0 = default;
@@ -1791,7 +1791,7 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
         }
         if (nr == 1 * w)
         {
-            if (overwrite)
+            if (d == null)
             {
                 c0_0.Store(c + 0 * ldc);
                 c1_0.Store(c + 1 * ldc);
@@ -1800,10 +1800,10 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
             }
             else
             {
-                (Vector128.Load(c + 0 * ldc) + c0_0).Store(c + 0 * ldc);
-                (Vector128.Load(c + 1 * ldc) + c1_0).Store(c + 1 * ldc);
-                (Vector128.Load(c + 2 * ldc) + c2_0).Store(c + 2 * ldc);
-                (Vector128.Load(c + 3 * ldc) + c3_0).Store(c + 3 * ldc);
+                (Vector128.Load(d + 0 * ldd) + c0_0).Store(c + 0 * ldc);
+                (Vector128.Load(d + 1 * ldd) + c1_0).Store(c + 1 * ldc);
+                (Vector128.Load(d + 2 * ldd) + c2_0).Store(c + 2 * ldc);
+                (Vector128.Load(d + 3 * ldd) + c3_0).Store(c + 3 * ldc);
             }
             return;
         }
@@ -1812,12 +1812,12 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
         c1_0.Store(t + 1 * w);
         c2_0.Store(t + 2 * w);
         c3_0.Store(t + 3 * w);
-        StorePartial(t, 1 * w, c, ldc, 4, nr, overwrite);
+        StorePartial(t, 1 * w, c, ldc, 4, nr, d, ldd);
     }
 
     /// <summary>6×1-vector tile reading op(A) in place from 6 rows of A (row stride aRs, k contiguous); all 6 rows must exist.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void T128x6x1Rows(int kc, T* a, nint aRs, T* b, nint bKs, T* c, nint ldc, int nr, bool overwrite)
+    private static void T128x6x1Rows(int kc, T* a, nint aRs, T* b, nint bKs, T* c, nint ldc, int nr, T* d, nint ldd)
     {
         int w = Vector128<T>.Count;
         Vector128<T> c0_0 = default;
@@ -1844,7 +1844,7 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
         }
         if (nr == 1 * w)
         {
-            if (overwrite)
+            if (d == null)
             {
                 c0_0.Store(c + 0 * ldc);
                 c1_0.Store(c + 1 * ldc);
@@ -1855,12 +1855,12 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
             }
             else
             {
-                (Vector128.Load(c + 0 * ldc) + c0_0).Store(c + 0 * ldc);
-                (Vector128.Load(c + 1 * ldc) + c1_0).Store(c + 1 * ldc);
-                (Vector128.Load(c + 2 * ldc) + c2_0).Store(c + 2 * ldc);
-                (Vector128.Load(c + 3 * ldc) + c3_0).Store(c + 3 * ldc);
-                (Vector128.Load(c + 4 * ldc) + c4_0).Store(c + 4 * ldc);
-                (Vector128.Load(c + 5 * ldc) + c5_0).Store(c + 5 * ldc);
+                (Vector128.Load(d + 0 * ldd) + c0_0).Store(c + 0 * ldc);
+                (Vector128.Load(d + 1 * ldd) + c1_0).Store(c + 1 * ldc);
+                (Vector128.Load(d + 2 * ldd) + c2_0).Store(c + 2 * ldc);
+                (Vector128.Load(d + 3 * ldd) + c3_0).Store(c + 3 * ldc);
+                (Vector128.Load(d + 4 * ldd) + c4_0).Store(c + 4 * ldc);
+                (Vector128.Load(d + 5 * ldd) + c5_0).Store(c + 5 * ldc);
             }
             return;
         }
@@ -1871,12 +1871,12 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
         c3_0.Store(t + 3 * w);
         c4_0.Store(t + 4 * w);
         c5_0.Store(t + 5 * w);
-        StorePartial(t, 1 * w, c, ldc, 6, nr, overwrite);
+        StorePartial(t, 1 * w, c, ldc, 6, nr, d, ldd);
     }
 
     /// <summary>2×2-vector tile; op(A) gives 2 contiguous values per k step (stride aKs); stores mr ≤ 2 rows.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void T128x2x2(int kc, T* a, nint aKs, T* b, nint bKs, T* c, nint ldc, int mr, int nr, bool overwrite)
+    private static void T128x2x2(int kc, T* a, nint aKs, T* b, nint bKs, T* c, nint ldc, int mr, int nr, T* d, nint ldd)
     {
         int w = Vector128<T>.Count;
         Vector128<T> c0_0 = default; Vector128<T> c0_1 = default;
@@ -1894,29 +1894,29 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
         }
         if (mr == 2 && nr == 2 * w)
         {
-            if (overwrite)
+            if (d == null)
             {
                 c0_0.Store(c + 0 * ldc); c0_1.Store(c + 0 * ldc + 1 * w);
                 c1_0.Store(c + 1 * ldc); c1_1.Store(c + 1 * ldc + 1 * w);
             }
             else
             {
-                (Vector128.Load(c + 0 * ldc) + c0_0).Store(c + 0 * ldc);
-                (Vector128.Load(c + 0 * ldc + 1 * w) + c0_1).Store(c + 0 * ldc + 1 * w);
-                (Vector128.Load(c + 1 * ldc) + c1_0).Store(c + 1 * ldc);
-                (Vector128.Load(c + 1 * ldc + 1 * w) + c1_1).Store(c + 1 * ldc + 1 * w);
+                (Vector128.Load(d + 0 * ldd) + c0_0).Store(c + 0 * ldc);
+                (Vector128.Load(d + 0 * ldd + 1 * w) + c0_1).Store(c + 0 * ldc + 1 * w);
+                (Vector128.Load(d + 1 * ldd) + c1_0).Store(c + 1 * ldc);
+                (Vector128.Load(d + 1 * ldd + 1 * w) + c1_1).Store(c + 1 * ldc + 1 * w);
             }
             return;
         }
         T* t = stackalloc T[4 * Vector128<T>.Count];
         c0_0.Store(t + 0 * w); c0_1.Store(t + 1 * w);
         c1_0.Store(t + 2 * w); c1_1.Store(t + 3 * w);
-        StorePartial(t, 2 * w, c, ldc, mr, nr, overwrite);
+        StorePartial(t, 2 * w, c, ldc, mr, nr, d, ldd);
     }
 
     /// <summary>4×2-vector tile; op(A) gives 4 contiguous values per k step (stride aKs); stores mr ≤ 4 rows.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void T128x4x2(int kc, T* a, nint aKs, T* b, nint bKs, T* c, nint ldc, int mr, int nr, bool overwrite)
+    private static void T128x4x2(int kc, T* a, nint aKs, T* b, nint bKs, T* c, nint ldc, int mr, int nr, T* d, nint ldd)
     {
         int w = Vector128<T>.Count;
         Vector128<T> c0_0 = default; Vector128<T> c0_1 = default;
@@ -1938,7 +1938,7 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
         }
         if (mr == 4 && nr == 2 * w)
         {
-            if (overwrite)
+            if (d == null)
             {
                 c0_0.Store(c + 0 * ldc); c0_1.Store(c + 0 * ldc + 1 * w);
                 c1_0.Store(c + 1 * ldc); c1_1.Store(c + 1 * ldc + 1 * w);
@@ -1947,14 +1947,14 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
             }
             else
             {
-                (Vector128.Load(c + 0 * ldc) + c0_0).Store(c + 0 * ldc);
-                (Vector128.Load(c + 0 * ldc + 1 * w) + c0_1).Store(c + 0 * ldc + 1 * w);
-                (Vector128.Load(c + 1 * ldc) + c1_0).Store(c + 1 * ldc);
-                (Vector128.Load(c + 1 * ldc + 1 * w) + c1_1).Store(c + 1 * ldc + 1 * w);
-                (Vector128.Load(c + 2 * ldc) + c2_0).Store(c + 2 * ldc);
-                (Vector128.Load(c + 2 * ldc + 1 * w) + c2_1).Store(c + 2 * ldc + 1 * w);
-                (Vector128.Load(c + 3 * ldc) + c3_0).Store(c + 3 * ldc);
-                (Vector128.Load(c + 3 * ldc + 1 * w) + c3_1).Store(c + 3 * ldc + 1 * w);
+                (Vector128.Load(d + 0 * ldd) + c0_0).Store(c + 0 * ldc);
+                (Vector128.Load(d + 0 * ldd + 1 * w) + c0_1).Store(c + 0 * ldc + 1 * w);
+                (Vector128.Load(d + 1 * ldd) + c1_0).Store(c + 1 * ldc);
+                (Vector128.Load(d + 1 * ldd + 1 * w) + c1_1).Store(c + 1 * ldc + 1 * w);
+                (Vector128.Load(d + 2 * ldd) + c2_0).Store(c + 2 * ldc);
+                (Vector128.Load(d + 2 * ldd + 1 * w) + c2_1).Store(c + 2 * ldc + 1 * w);
+                (Vector128.Load(d + 3 * ldd) + c3_0).Store(c + 3 * ldc);
+                (Vector128.Load(d + 3 * ldd + 1 * w) + c3_1).Store(c + 3 * ldc + 1 * w);
             }
             return;
         }
@@ -1963,12 +1963,12 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
         c1_0.Store(t + 2 * w); c1_1.Store(t + 3 * w);
         c2_0.Store(t + 4 * w); c2_1.Store(t + 5 * w);
         c3_0.Store(t + 6 * w); c3_1.Store(t + 7 * w);
-        StorePartial(t, 2 * w, c, ldc, mr, nr, overwrite);
+        StorePartial(t, 2 * w, c, ldc, mr, nr, d, ldd);
     }
 
     /// <summary>6×2-vector tile; op(A) gives 6 contiguous values per k step (stride aKs); stores mr ≤ 6 rows.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void T128x6x2(int kc, T* a, nint aKs, T* b, nint bKs, T* c, nint ldc, int mr, int nr, bool overwrite)
+    private static void T128x6x2(int kc, T* a, nint aKs, T* b, nint bKs, T* c, nint ldc, int mr, int nr, T* d, nint ldd)
     {
         int w = Vector128<T>.Count;
         Vector128<T> c0_0 = default; Vector128<T> c0_1 = default;
@@ -1994,7 +1994,7 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
         }
         if (mr == 6 && nr == 2 * w)
         {
-            if (overwrite)
+            if (d == null)
             {
                 c0_0.Store(c + 0 * ldc); c0_1.Store(c + 0 * ldc + 1 * w);
                 c1_0.Store(c + 1 * ldc); c1_1.Store(c + 1 * ldc + 1 * w);
@@ -2005,18 +2005,18 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
             }
             else
             {
-                (Vector128.Load(c + 0 * ldc) + c0_0).Store(c + 0 * ldc);
-                (Vector128.Load(c + 0 * ldc + 1 * w) + c0_1).Store(c + 0 * ldc + 1 * w);
-                (Vector128.Load(c + 1 * ldc) + c1_0).Store(c + 1 * ldc);
-                (Vector128.Load(c + 1 * ldc + 1 * w) + c1_1).Store(c + 1 * ldc + 1 * w);
-                (Vector128.Load(c + 2 * ldc) + c2_0).Store(c + 2 * ldc);
-                (Vector128.Load(c + 2 * ldc + 1 * w) + c2_1).Store(c + 2 * ldc + 1 * w);
-                (Vector128.Load(c + 3 * ldc) + c3_0).Store(c + 3 * ldc);
-                (Vector128.Load(c + 3 * ldc + 1 * w) + c3_1).Store(c + 3 * ldc + 1 * w);
-                (Vector128.Load(c + 4 * ldc) + c4_0).Store(c + 4 * ldc);
-                (Vector128.Load(c + 4 * ldc + 1 * w) + c4_1).Store(c + 4 * ldc + 1 * w);
-                (Vector128.Load(c + 5 * ldc) + c5_0).Store(c + 5 * ldc);
-                (Vector128.Load(c + 5 * ldc + 1 * w) + c5_1).Store(c + 5 * ldc + 1 * w);
+                (Vector128.Load(d + 0 * ldd) + c0_0).Store(c + 0 * ldc);
+                (Vector128.Load(d + 0 * ldd + 1 * w) + c0_1).Store(c + 0 * ldc + 1 * w);
+                (Vector128.Load(d + 1 * ldd) + c1_0).Store(c + 1 * ldc);
+                (Vector128.Load(d + 1 * ldd + 1 * w) + c1_1).Store(c + 1 * ldc + 1 * w);
+                (Vector128.Load(d + 2 * ldd) + c2_0).Store(c + 2 * ldc);
+                (Vector128.Load(d + 2 * ldd + 1 * w) + c2_1).Store(c + 2 * ldc + 1 * w);
+                (Vector128.Load(d + 3 * ldd) + c3_0).Store(c + 3 * ldc);
+                (Vector128.Load(d + 3 * ldd + 1 * w) + c3_1).Store(c + 3 * ldc + 1 * w);
+                (Vector128.Load(d + 4 * ldd) + c4_0).Store(c + 4 * ldc);
+                (Vector128.Load(d + 4 * ldd + 1 * w) + c4_1).Store(c + 4 * ldc + 1 * w);
+                (Vector128.Load(d + 5 * ldd) + c5_0).Store(c + 5 * ldc);
+                (Vector128.Load(d + 5 * ldd + 1 * w) + c5_1).Store(c + 5 * ldc + 1 * w);
             }
             return;
         }
@@ -2027,12 +2027,12 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
         c3_0.Store(t + 6 * w); c3_1.Store(t + 7 * w);
         c4_0.Store(t + 8 * w); c4_1.Store(t + 9 * w);
         c5_0.Store(t + 10 * w); c5_1.Store(t + 11 * w);
-        StorePartial(t, 2 * w, c, ldc, mr, nr, overwrite);
+        StorePartial(t, 2 * w, c, ldc, mr, nr, d, ldd);
     }
 
     /// <summary>2×2-vector tile reading op(A) in place from 2 rows of A (row stride aRs, k contiguous); all 2 rows must exist.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void T128x2x2Rows(int kc, T* a, nint aRs, T* b, nint bKs, T* c, nint ldc, int nr, bool overwrite)
+    private static void T128x2x2Rows(int kc, T* a, nint aRs, T* b, nint bKs, T* c, nint ldc, int nr, T* d, nint ldd)
     {
         int w = Vector128<T>.Count;
         Vector128<T> c0_0 = default; Vector128<T> c0_1 = default;
@@ -2052,29 +2052,29 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
         }
         if (nr == 2 * w)
         {
-            if (overwrite)
+            if (d == null)
             {
                 c0_0.Store(c + 0 * ldc); c0_1.Store(c + 0 * ldc + 1 * w);
                 c1_0.Store(c + 1 * ldc); c1_1.Store(c + 1 * ldc + 1 * w);
             }
             else
             {
-                (Vector128.Load(c + 0 * ldc) + c0_0).Store(c + 0 * ldc);
-                (Vector128.Load(c + 0 * ldc + 1 * w) + c0_1).Store(c + 0 * ldc + 1 * w);
-                (Vector128.Load(c + 1 * ldc) + c1_0).Store(c + 1 * ldc);
-                (Vector128.Load(c + 1 * ldc + 1 * w) + c1_1).Store(c + 1 * ldc + 1 * w);
+                (Vector128.Load(d + 0 * ldd) + c0_0).Store(c + 0 * ldc);
+                (Vector128.Load(d + 0 * ldd + 1 * w) + c0_1).Store(c + 0 * ldc + 1 * w);
+                (Vector128.Load(d + 1 * ldd) + c1_0).Store(c + 1 * ldc);
+                (Vector128.Load(d + 1 * ldd + 1 * w) + c1_1).Store(c + 1 * ldc + 1 * w);
             }
             return;
         }
         T* t = stackalloc T[4 * Vector128<T>.Count];
         c0_0.Store(t + 0 * w); c0_1.Store(t + 1 * w);
         c1_0.Store(t + 2 * w); c1_1.Store(t + 3 * w);
-        StorePartial(t, 2 * w, c, ldc, 2, nr, overwrite);
+        StorePartial(t, 2 * w, c, ldc, 2, nr, d, ldd);
     }
 
     /// <summary>4×2-vector tile reading op(A) in place from 4 rows of A (row stride aRs, k contiguous); all 4 rows must exist.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void T128x4x2Rows(int kc, T* a, nint aRs, T* b, nint bKs, T* c, nint ldc, int nr, bool overwrite)
+    private static void T128x4x2Rows(int kc, T* a, nint aRs, T* b, nint bKs, T* c, nint ldc, int nr, T* d, nint ldd)
     {
         int w = Vector128<T>.Count;
         Vector128<T> c0_0 = default; Vector128<T> c0_1 = default;
@@ -2098,7 +2098,7 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
         }
         if (nr == 2 * w)
         {
-            if (overwrite)
+            if (d == null)
             {
                 c0_0.Store(c + 0 * ldc); c0_1.Store(c + 0 * ldc + 1 * w);
                 c1_0.Store(c + 1 * ldc); c1_1.Store(c + 1 * ldc + 1 * w);
@@ -2107,14 +2107,14 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
             }
             else
             {
-                (Vector128.Load(c + 0 * ldc) + c0_0).Store(c + 0 * ldc);
-                (Vector128.Load(c + 0 * ldc + 1 * w) + c0_1).Store(c + 0 * ldc + 1 * w);
-                (Vector128.Load(c + 1 * ldc) + c1_0).Store(c + 1 * ldc);
-                (Vector128.Load(c + 1 * ldc + 1 * w) + c1_1).Store(c + 1 * ldc + 1 * w);
-                (Vector128.Load(c + 2 * ldc) + c2_0).Store(c + 2 * ldc);
-                (Vector128.Load(c + 2 * ldc + 1 * w) + c2_1).Store(c + 2 * ldc + 1 * w);
-                (Vector128.Load(c + 3 * ldc) + c3_0).Store(c + 3 * ldc);
-                (Vector128.Load(c + 3 * ldc + 1 * w) + c3_1).Store(c + 3 * ldc + 1 * w);
+                (Vector128.Load(d + 0 * ldd) + c0_0).Store(c + 0 * ldc);
+                (Vector128.Load(d + 0 * ldd + 1 * w) + c0_1).Store(c + 0 * ldc + 1 * w);
+                (Vector128.Load(d + 1 * ldd) + c1_0).Store(c + 1 * ldc);
+                (Vector128.Load(d + 1 * ldd + 1 * w) + c1_1).Store(c + 1 * ldc + 1 * w);
+                (Vector128.Load(d + 2 * ldd) + c2_0).Store(c + 2 * ldc);
+                (Vector128.Load(d + 2 * ldd + 1 * w) + c2_1).Store(c + 2 * ldc + 1 * w);
+                (Vector128.Load(d + 3 * ldd) + c3_0).Store(c + 3 * ldc);
+                (Vector128.Load(d + 3 * ldd + 1 * w) + c3_1).Store(c + 3 * ldc + 1 * w);
             }
             return;
         }
@@ -2123,12 +2123,12 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
         c1_0.Store(t + 2 * w); c1_1.Store(t + 3 * w);
         c2_0.Store(t + 4 * w); c2_1.Store(t + 5 * w);
         c3_0.Store(t + 6 * w); c3_1.Store(t + 7 * w);
-        StorePartial(t, 2 * w, c, ldc, 4, nr, overwrite);
+        StorePartial(t, 2 * w, c, ldc, 4, nr, d, ldd);
     }
 
     /// <summary>6×2-vector tile reading op(A) in place from 6 rows of A (row stride aRs, k contiguous); all 6 rows must exist.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void T128x6x2Rows(int kc, T* a, nint aRs, T* b, nint bKs, T* c, nint ldc, int nr, bool overwrite)
+    private static void T128x6x2Rows(int kc, T* a, nint aRs, T* b, nint bKs, T* c, nint ldc, int nr, T* d, nint ldd)
     {
         int w = Vector128<T>.Count;
         Vector128<T> c0_0 = default; Vector128<T> c0_1 = default;
@@ -2156,7 +2156,7 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
         }
         if (nr == 2 * w)
         {
-            if (overwrite)
+            if (d == null)
             {
                 c0_0.Store(c + 0 * ldc); c0_1.Store(c + 0 * ldc + 1 * w);
                 c1_0.Store(c + 1 * ldc); c1_1.Store(c + 1 * ldc + 1 * w);
@@ -2167,18 +2167,18 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
             }
             else
             {
-                (Vector128.Load(c + 0 * ldc) + c0_0).Store(c + 0 * ldc);
-                (Vector128.Load(c + 0 * ldc + 1 * w) + c0_1).Store(c + 0 * ldc + 1 * w);
-                (Vector128.Load(c + 1 * ldc) + c1_0).Store(c + 1 * ldc);
-                (Vector128.Load(c + 1 * ldc + 1 * w) + c1_1).Store(c + 1 * ldc + 1 * w);
-                (Vector128.Load(c + 2 * ldc) + c2_0).Store(c + 2 * ldc);
-                (Vector128.Load(c + 2 * ldc + 1 * w) + c2_1).Store(c + 2 * ldc + 1 * w);
-                (Vector128.Load(c + 3 * ldc) + c3_0).Store(c + 3 * ldc);
-                (Vector128.Load(c + 3 * ldc + 1 * w) + c3_1).Store(c + 3 * ldc + 1 * w);
-                (Vector128.Load(c + 4 * ldc) + c4_0).Store(c + 4 * ldc);
-                (Vector128.Load(c + 4 * ldc + 1 * w) + c4_1).Store(c + 4 * ldc + 1 * w);
-                (Vector128.Load(c + 5 * ldc) + c5_0).Store(c + 5 * ldc);
-                (Vector128.Load(c + 5 * ldc + 1 * w) + c5_1).Store(c + 5 * ldc + 1 * w);
+                (Vector128.Load(d + 0 * ldd) + c0_0).Store(c + 0 * ldc);
+                (Vector128.Load(d + 0 * ldd + 1 * w) + c0_1).Store(c + 0 * ldc + 1 * w);
+                (Vector128.Load(d + 1 * ldd) + c1_0).Store(c + 1 * ldc);
+                (Vector128.Load(d + 1 * ldd + 1 * w) + c1_1).Store(c + 1 * ldc + 1 * w);
+                (Vector128.Load(d + 2 * ldd) + c2_0).Store(c + 2 * ldc);
+                (Vector128.Load(d + 2 * ldd + 1 * w) + c2_1).Store(c + 2 * ldc + 1 * w);
+                (Vector128.Load(d + 3 * ldd) + c3_0).Store(c + 3 * ldc);
+                (Vector128.Load(d + 3 * ldd + 1 * w) + c3_1).Store(c + 3 * ldc + 1 * w);
+                (Vector128.Load(d + 4 * ldd) + c4_0).Store(c + 4 * ldc);
+                (Vector128.Load(d + 4 * ldd + 1 * w) + c4_1).Store(c + 4 * ldc + 1 * w);
+                (Vector128.Load(d + 5 * ldd) + c5_0).Store(c + 5 * ldc);
+                (Vector128.Load(d + 5 * ldd + 1 * w) + c5_1).Store(c + 5 * ldc + 1 * w);
             }
             return;
         }
@@ -2189,6 +2189,6 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
         c3_0.Store(t + 6 * w); c3_1.Store(t + 7 * w);
         c4_0.Store(t + 8 * w); c4_1.Store(t + 9 * w);
         c5_0.Store(t + 10 * w); c5_1.Store(t + 11 * w);
-        StorePartial(t, 2 * w, c, ldc, 6, nr, overwrite);
+        StorePartial(t, 2 * w, c, ldc, 6, nr, d, ldd);
     }
 }

@@ -3,8 +3,9 @@
 
 A tile kernel keeps an R x V-vector block of C in registers (R rows of op(A), V SIMD vectors of op(B) columns) and, for
 each k, loads V vectors of B, broadcasts R values of A and issues R*V fused multiply-adds. Every element is computed as
-acc = 0; acc = fma(a_p, b_p, acc) for p = 0..kc-1; then C = acc or C = C + acc, whatever the tile shape, so an element's
-value does not depend on which kernel computes it. (Fma is GemmKernels' per-width helper; the Vector128 one multiplies
+acc = 0; acc = fma(a_p, b_p, acc) for p = 0..kc-1; then C = acc or C = D + acc (D: an addend read with its own row
+stride ldd, which is C itself to accumulate, or a bias row with ldd = 0), whatever the tile shape, so an element's value
+does not depend on which kernel computes it. (Fma is GemmKernels' per-width helper; the Vector128 one multiplies
 and adds separately on x64 without FMA, for every 128-bit tile alike.) Vector512, Vector256 and Vector128 tiles are
 generated; GemmKernels picks the widest width the runtime accelerates.
 """
@@ -17,11 +18,11 @@ def tile(vec, rows, nv, name, row_mode):
     if row_mode:
         L.append(f"    /// <summary>{rows}×{nv}-vector tile reading op(A) in place from {rows} rows of A (row stride aRs, k contiguous); all {rows} rows must exist.</summary>")
         L.append("    [MethodImpl(MethodImplOptions.AggressiveOptimization)]")
-        L.append(f"    private static void {name}(int kc, T* a, nint aRs, T* b, nint bKs, T* c, nint ldc, int nr, bool overwrite)")
+        L.append(f"    private static void {name}(int kc, T* a, nint aRs, T* b, nint bKs, T* c, nint ldc, int nr, T* d, nint ldd)")
     else:
         L.append(f"    /// <summary>{rows}×{nv}-vector tile; op(A) gives {rows} contiguous values per k step (stride aKs); stores mr ≤ {rows} rows.</summary>")
         L.append("    [MethodImpl(MethodImplOptions.AggressiveOptimization)]")
-        L.append(f"    private static void {name}(int kc, T* a, nint aKs, T* b, nint bKs, T* c, nint ldc, int mr, int nr, bool overwrite)")
+        L.append(f"    private static void {name}(int kc, T* a, nint aKs, T* b, nint bKs, T* c, nint ldc, int mr, int nr, T* d, nint ldd)")
     L.append("    {")
     L.append(f"        int w = {V}.Count;")
     for i in range(rows):
@@ -61,7 +62,7 @@ def tile(vec, rows, nv, name, row_mode):
     full = f"nr == {nv} * w" if row_mode else f"mr == {rows} && nr == {nv} * w"
     L.append(f"        if ({full})")
     L.append("        {")
-    L.append("            if (overwrite)")
+    L.append("            if (d == null)")
     L.append("            {")
     for i in range(rows):
         L.append("                " + " ".join(f"c{i}_{j}.Store(c + {i} * ldc{' + ' + str(j) + ' * w' if j else ''});" for j in range(nv)))
@@ -70,15 +71,15 @@ def tile(vec, rows, nv, name, row_mode):
     L.append("            {")
     for i in range(rows):
         for j in range(nv):
-            ptr = f"c + {i} * ldc{' + ' + str(j) + ' * w' if j else ''}"
-            L.append(f"                ({vec}.Load({ptr}) + c{i}_{j}).Store({ptr});")
+            col = f"{' + ' + str(j) + ' * w' if j else ''}"
+            L.append(f"                ({vec}.Load(d + {i} * ldd{col}) + c{i}_{j}).Store(c + {i} * ldc{col});")
     L.append("            }")
     L.append("            return;")
     L.append("        }")
     L.append(f"        T* t = stackalloc T[{rows * nv} * {V}.Count];")
     for i in range(rows):
         L.append("        " + " ".join(f"c{i}_{j}.Store(t + {i * nv + j} * w);" for j in range(nv)))
-    L.append(f"        StorePartial(t, {nv} * w, c, ldc, {rows if row_mode else 'mr'}, nr, overwrite);")
+    L.append(f"        StorePartial(t, {nv} * w, c, ldc, {rows if row_mode else 'mr'}, nr, d, ldd);")
     L.append("    }")
     return "\n".join(L)
 
@@ -89,7 +90,7 @@ def dispatch(vec, rows_list, nvs, row_mode):
         cond_nv = f"nr <= {nv} * {vec}<T>.Count" if nv != nvs[-1] else None
         inner = []
         for r in rows_list:
-            args = "kc, a, aRs, b, bKs, c, ldc, nr, overwrite" if row_mode else "kc, a, aKs, b, bKs, c, ldc, mr, nr, overwrite"
+            args = "kc, a, aRs, b, bKs, c, ldc, nr, d, ldd" if row_mode else "kc, a, aKs, b, bKs, c, ldc, mr, nr, d, ldd"
             nm = f"{vec[6:]}x{r}x{nv}{'Rows' if row_mode else ''}"
             # Row mode reads exactly mr rows of A in place, so mr must be one of the generated heights.
             cond = None if r == rows_list[-1] else f"mr == {r}" if row_mode else f"mr <= {r}"
@@ -112,9 +113,9 @@ internal static unsafe partial class GemmKernels<T> where T : unmanaged, IFloati
 def emit_dispatch(vec, rows_list, nvs, row_mode):
     name = f"Tile{vec[6:]}{'Rows' if row_mode else ''}"
     if row_mode:
-        sig = f"    private static void {name}(int kc, T* a, nint aRs, T* b, nint bKs, T* c, nint ldc, int mr, int nr, bool overwrite)"
+        sig = f"    private static void {name}(int kc, T* a, nint aRs, T* b, nint bKs, T* c, nint ldc, int mr, int nr, T* d, nint ldd)"
     else:
-        sig = f"    private static void {name}(int kc, T* a, nint aKs, T* b, nint bKs, T* c, nint ldc, int mr, int nr, bool overwrite)"
+        sig = f"    private static void {name}(int kc, T* a, nint aKs, T* b, nint bKs, T* c, nint ldc, int mr, int nr, T* d, nint ldd)"
     L = ["    [MethodImpl(MethodImplOptions.AggressiveInlining)]", sig, "    {"]
     for cond_nv, inner in dispatch(vec, rows_list, nvs, row_mode):
         pre = f"        if ({cond_nv})" if cond_nv else "        else" if len(nvs) > 1 else ""

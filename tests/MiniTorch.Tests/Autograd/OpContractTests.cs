@@ -349,6 +349,33 @@ public class OpContractTests
         }
     }
 
+    /// <summary>
+    /// AddMatMul's forward is the addend plus the product, bit for bit as MatMul then add, whether the GEMM reads the
+    /// addend as it stores (the output's shape, or one row: (N,), (1, N), (1, 1, N)) or it is broadcast and copied first
+    /// (a column, a scalar); and the gradients reach every operand.
+    /// </summary>
+    [Fact]
+    public void AddMatMulForwardIsTheAddendPlusTheProductForEveryAddendShape()
+    {
+        var rng = new Rng(21);
+        var a = rng.Normal<double>([2, 5, 7]);
+        var w = rng.Normal<double>([7, 3]);
+        foreach (var shape in new[] { new[] { 2, 5, 3 }, [3], [1, 3], [1, 1, 3], [5, 1], [1], [5, 3] })
+        {
+            var c = rng.Normal<double>(shape);
+            var y = Ops.AddMatMul(c.RequiresGrad(), a.RequiresGrad(), w.RequiresGrad());
+            var expected = a.MatMul(w) + c;
+            Assert.Equal(expected.ShapeArray, y.Data.ShapeArray);
+            Assert.Equal(expected.ToArray(), y.Data.ToArray());
+        }
+        var cv = rng.Normal<double>([3]).RequiresGrad();
+        var av = a.RequiresGrad();
+        var wv = w.RequiresGrad();
+        Ops.AddMatMul(cv, av, wv).Backward(Tensor.Ones<double>(2, 5, 3));
+        Assert.Equal([10.0, 10, 10], cv.Grad!.ToArray());
+        Assert.Equal(Tensor.Ones<double>(2, 5, 3).MatMul(w.Transpose()).ToArray(), av.Grad!.ToArray());
+    }
+
     [Fact]
     public void StridedStackAndConcatSlicesLandInTheInputsGradientsExactly()
     {

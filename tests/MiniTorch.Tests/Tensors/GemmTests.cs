@@ -64,7 +64,7 @@ public class GemmTests
 
     /// <summary>A rows×cols matrix of normal values at row stride ld, with <paramref name="fill"/> everywhere else
     /// (including one extra stride after the last row).</summary>
-    private static T[] Matrix<T>(Rng rng, int rows, int cols, int ld, T fill) where T : unmanaged, IFloatingPointIeee754<T>
+    internal static T[] Matrix<T>(Rng rng, int rows, int cols, int ld, T fill) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var m = new T[Math.Max(1, rows * ld + ld)];
         Array.Fill(m, fill);
@@ -332,6 +332,77 @@ public class GemmParallelTests
         var again = new int[16];
         GemmWorkers.Run(t => again[t]++, 16, 2);
         Assert.All(again, x => Assert.Equal(1, x));
+    }
+
+    /// <summary>
+    /// C = D + op(A)·op(B) with the addend read by the tiles as they store C gives the bits of copying D into C and then
+    /// accumulating the product: a full addend (row stride above N) and a bias row (stride 0), sizes across tile, panel
+    /// and K-slice boundaries (K = 600: two slices, only the first adds D), every transpose, 1 and 2 threads, and K = 0.
+    /// Elements of C outside the matrix are untouched.
+    /// </summary>
+    [Theory]
+    [InlineData(1, 1, 1, false, false)]
+    [InlineData(31, 70, 37, false, false)]
+    [InlineData(33, 65, 600, false, true)]
+    [InlineData(29, 47, 45, true, false)]
+    [InlineData(300, 300, 300, true, true)]
+    [InlineData(17, 33, 0, false, false)]
+    public void AnAddendReadByTheTilesGivesTheBitsOfCopyThenAccumulate(int m, int n, int k, bool ta, bool tb)
+    {
+        int saved = Parallelism.MaxThreads;
+        try
+        {
+            foreach (int threads in new[] { 1, 2 })
+            {
+                Parallelism.MaxThreads = threads;
+                AddendCase<float>(m, n, k, ta, tb);
+                AddendCase<double>(m, n, k, ta, tb);
+            }
+        }
+        finally
+        {
+            Parallelism.MaxThreads = saved;
+        }
+    }
+
+    private static void AddendCase<T>(int m, int n, int k, bool ta, bool tb) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var rng = new Rng(11);
+        int lda = (ta ? m : k) + 1, ldb = (tb ? k : n) + 2, ldc = n + 3;
+        var a = GemmTests.Matrix(rng, ta ? k : m, ta ? m : k, lda, T.NaN);
+        var b = GemmTests.Matrix(rng, tb ? n : k, tb ? k : n, ldb, T.NaN);
+        foreach (int ldd in new[] { n + 5, 0 })
+        {
+            var d = ldd == 0 ? GemmTests.Matrix(rng, 1, n, n, T.NaN) : GemmTests.Matrix(rng, m, n, ldd, T.NaN);
+            var expected = new T[m * ldc + ldc];
+            Array.Fill(expected, T.CreateTruncating(-7.0));
+            var actual = (T[])expected.Clone();
+            for (int i = 0; i < m; i++) d.AsSpan(i * ldd, n).CopyTo(expected.AsSpan(i * ldc, n));
+            Gemm.Multiply<T>(ta, tb, m, n, k, a, lda, b, ldb, expected, ldc, accumulate: true);
+            Gemm.Multiply<T>(ta, tb, m, n, k, a, lda, b, ldb, actual, ldc, accumulate: false, null, 0, d, ldd);
+            Assert.True(BitEqual(expected, actual), $"{typeof(T).Name} m={m} n={n} k={k} ta={ta} tb={tb} ldd={ldd}: C = D + A·B differs from copy-then-accumulate");
+        }
+    }
+
+    [Fact]
+    public void AnAddendIsCheckedBeforeAnythingIsWritten()
+    {
+        var a = new float[6];
+        var b = new float[6];
+        var c = new float[4];
+        Array.Fill(c, 7f);
+        var e = Assert.Throws<ArgumentException>(() => Gemm.Multiply<float>(false, false, 2, 2, 3, a, 3, b, 2, c, 2, true, null, 0, new float[4], 2));
+        Assert.Equal("Gemm: an addend D is given, so C is overwritten (accumulate must be false).", e.Message);
+        e = Assert.Throws<ArgumentException>(() => Gemm.Multiply<float>(false, false, 2, 2, 3, a, 3, b, 2, c, 2, false, null, 0, new float[3], 2));
+        Assert.Equal("Gemm (m=2, n=2, k=3): the addend D stored as 2×2 with row stride 2 needs a stride of 0 or at least 2 and 4 elements, but the span holds 3.", e.Message);
+        e = Assert.Throws<ArgumentException>(() => Gemm.Multiply<float>(false, false, 2, 2, 3, a, 3, b, 2, c, 2, false, null, 0, new float[4], 1));
+        Assert.Contains("row stride 1 needs a stride of 0 or at least 2", e.Message);
+        var shared = new float[8];
+        Array.Fill(shared, 7f);
+        e = Assert.Throws<ArgumentException>(() => Gemm.Multiply<float>(false, false, 2, 2, 3, a, 3, b, 2, shared.AsSpan(0, 4), 2, false, null, 0, shared.AsSpan(3, 4), 2));
+        Assert.Equal("Gemm (m=2, n=2, k=3): the addend D overlaps C; the output must be separate memory.", e.Message);
+        Assert.All(c, x => Assert.Equal(7f, x));
+        Assert.All(shared, x => Assert.Equal(7f, x));
     }
 
     [Fact]
