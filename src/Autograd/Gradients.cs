@@ -287,26 +287,9 @@ public sealed class Gradients<T> where T : unmanaged, IFloatingPointIeee754<T>
             var pending = Owned(slot, v);
             slot.Deferred = null;
             if (list.Count == 1) Tensor.MatMulInto(list[0].A, true, list[0].G, false, pending, accumulate: true);
-            else AddStackedProduct(list, pending);
+            else Tensor.AddTransposedProducts(list, pending); // one GEMM over the contributions' rows, read where they lie
             if (Anomaly.IsEnabled) Anomaly.Check(pending, $"the gradient of leaf {v.Describe()} is non-finite", null);
         }
-    }
-
-    /// <summary>pending += Σ aᵀ·g over <paramref name="list"/>, as one GEMM over the contributions stacked along M.</summary>
-    private void AddStackedProduct(List<(Tensor<T> A, Tensor<T> G)> list, Tensor<T> pending)
-    {
-        int rows = 0, k = list[0].A.Shape[1], n = list[0].G.Shape[1];
-        foreach (var (a, _) in list) rows += a.Shape[0];
-        var stackedA = new Tensor<T>(GradientPool<T>.Rent(rows * k, Rented), 0, [rows, k]);
-        var stackedG = new Tensor<T>(GradientPool<T>.Rent(rows * n, Rented), 0, [rows, n]);
-        int at = 0;
-        foreach (var (a, g) in list)
-        {
-            a.AsSpan().CopyTo(stackedA.AsSpan()[(at * k)..]);
-            g.AsSpan().CopyTo(stackedG.AsSpan()[(at * n)..]);
-            at += a.Shape[0];
-        }
-        Tensor.MatMulInto(stackedA, true, stackedG, false, pending, accumulate: true);
     }
 
     /// <summary>

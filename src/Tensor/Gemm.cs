@@ -104,6 +104,31 @@ public static class Gemm
         }
     }
 
+    /// <summary>
+    /// C[M×N] (=|+=) Σᵢ aᵢᵀ·gᵢ, one GEMM whose K dimension runs through the pairs' rows in order: A's K rows (each M
+    /// wide) and G's (each N wide) are held in pieces (<see cref="GemmRows{T}"/>, pinned by the caller, both with the
+    /// same row count) and packed from where they lie. The same bits as stacking the pairs into two matrices and
+    /// multiplying the transposed one by the other.
+    /// </summary>
+    internal static unsafe void MultiplyPieces<T>(int m, int n, GemmRows<T> a, GemmRows<T> g, Span<T> c, int ldc, bool accumulate)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int k = a.Rows;
+        if (g.Rows != k) throw new ArgumentException($"Gemm: the pieces of A hold {k} rows and those of G {g.Rows}; they must match.");
+        CheckSpan(c.Length, m, n, ldc, "C", false, m, n, k);
+        if (m == 0 || n == 0) return;
+        if (k == 0)
+        {
+            if (!accumulate) for (int i = 0; i < m; i++) c.Slice(i * ldc, n).Clear();
+            return;
+        }
+        fixed (T* pc = &MemoryMarshal.GetReference(c))
+        {
+            var pr = new GemmDriver<T>.Problem(true, false, m, n, k, null, m, null, n, pc, ldc, accumulate, aPieces: a, bPieces: g);
+            GemmDriver<T>.Run(pr, Parallelism.MaxThreads);
+        }
+    }
+
     /// <summary>Checks that a rows×cols matrix with row stride ld fits the span; returns the elements it spans.</summary>
     private static int CheckSpan(int length, int rows, int cols, int ld, string name, bool trans, int m, int n, int k)
     {

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.InteropServices;
 
 namespace MiniTorch;
 
@@ -82,6 +83,52 @@ public static partial class Tensor
         // b and its version identify B's values, so a B used by products in a row (a recurrent weight) is packed once.
         Gemm.Multiply<T>(transA, transB, m, n, k, a.AsSpan(), ac, b.AsSpan(), b.Shape[1], c.AsSpan(), n, accumulate, b, b.Version,
             addend is null ? default : addend.AsSpan(), addend is null ? -1 : addend.HasShape(c.Shape) ? n : 0);
+        c.MarkModified();
+    }
+
+    /// <summary>
+    /// c += Σᵢ aᵢᵀ·gᵢ over <paramref name="pairs"/> (aᵢ (Mᵢ, K), gᵢ (Mᵢ, N), c (K, N)) as one GEMM over the pairs' rows
+    /// in order, each pair read where it lies instead of stacked into two matrices first: a layer's weight gradient
+    /// from its T per-step products. The same bits as stacking and multiplying.
+    /// </summary>
+    /// <exception cref="ArgumentException">A pair's shapes do not give c's, or c shares memory with an operand.</exception>
+    internal static unsafe void AddTransposedProducts<T>(IReadOnlyList<(Tensor<T> A, Tensor<T> G)> pairs, Tensor<T> c)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (c.Rank != 2) throw new ArgumentException($"AddTransposedProducts: the output must be a matrix, got {c.ShapeString}.");
+        int k = c.Shape[0], n = c.Shape[1], count = pairs.Count;
+        var start = new int[count + 1];
+        for (int i = 0; i < count; i++)
+        {
+            var (a, g) = pairs[i];
+            if (a.Rank != 2 || g.Rank != 2 || a.Shape[0] != g.Shape[0] || a.Shape[1] != k || g.Shape[1] != n)
+                throw new ArgumentException($"AddTransposedProducts: pair {i}, transpose of {a.ShapeString} times {g.ShapeString}, does not give {c.ShapeString}.");
+            if (c.AsSpan().Overlaps(a.AsSpan()) || c.AsSpan().Overlaps(g.AsSpan()))
+                throw new ArgumentException($"AddTransposedProducts: the output {c.ShapeString} shares memory with pair {i}; it must be separate.");
+            start[i + 1] = start[i] + a.Shape[0];
+        }
+        var handles = new GCHandle[2 * count];
+        try
+        {
+            var aBase = new nint[count];
+            var gBase = new nint[count];
+            var aLd = new nint[count];
+            var gLd = new nint[count];
+            for (int i = 0; i < count; i++)
+            {
+                var (a, g) = pairs[i];
+                handles[2 * i] = GCHandle.Alloc(a.Buffer, GCHandleType.Pinned);
+                handles[2 * i + 1] = GCHandle.Alloc(g.Buffer, GCHandleType.Pinned);
+                aBase[i] = (nint)((T*)handles[2 * i].AddrOfPinnedObject() + a.Offset);
+                gBase[i] = (nint)((T*)handles[2 * i + 1].AddrOfPinnedObject() + g.Offset);
+                (aLd[i], gLd[i]) = (k, n);
+            }
+            Gemm.MultiplyPieces(k, n, new GemmRows<T>(start, aBase, aLd), new GemmRows<T>(start, gBase, gLd), c.AsSpan(), n, accumulate: true);
+        }
+        finally
+        {
+            foreach (var h in handles) if (h.IsAllocated) h.Free();
+        }
         c.MarkModified();
     }
 

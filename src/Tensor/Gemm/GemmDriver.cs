@@ -56,10 +56,13 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
     /// C = op(A)·op(B), plus C's own values when <paramref name="accumulate"/>, or else plus the addend D at
     /// <paramref name="d"/> (row stride <paramref name="ldd"/>; 0 adds one row to every row) when it is not null: the
     /// first K slice's tiles add it as they store, so C = D + op(A)·op(B) takes no separate pass to copy D into C.
+    /// With <paramref name="aPieces"/> (a transposed A) or <paramref name="bPieces"/> (a plain B), that operand's K rows
+    /// are held in pieces and packed from them (a, b and their strides unused).
     /// </remarks>
     internal readonly struct Problem(bool transA, bool transB, int m, int n, int k, T* a, nint lda, T* b, nint ldb, T* c, nint ldc, bool accumulate,
-        T* d = null, nint ldd = 0)
+        T* d = null, nint ldd = 0, GemmRows<T>? aPieces = null, GemmRows<T>? bPieces = null)
     {
+        public readonly GemmRows<T>? APieces = aPieces, BPieces = bPieces;
         public readonly bool TransA = transA, TransB = transB, Accumulate = accumulate;
         public readonly T* D = accumulate ? c : d;
         public readonly nint Ldd = accumulate ? ldc : ldd;
@@ -87,7 +90,7 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
     /// Whether a plain (not transposed) B is read in place rather than packed (a partial last panel still is): when it
     /// is small enough to stay in cache, or when op(A) has so few rows that packing would not be repaid.
     /// </summary>
-    private static bool DirectB(in Problem pr) => !pr.TransB && ((long)pr.K * pr.N <= InPlaceLimit || pr.M <= 4 * MR);
+    private static bool DirectB(in Problem pr) => !pr.TransB && pr.BPieces is null && ((long)pr.K * pr.N <= InPlaceLimit || pr.M <= 4 * MR);
 
     /// <summary>
     /// Runs the product on up to <paramref name="maxThreads"/> threads (the calling thread included). With
@@ -244,7 +247,7 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
                     // smallest; what is left (a partial panel), or the whole block of a transposed A, is packed.
                     int mc = Math.Min(MC, i1 - ic);
                     int inPlace = packA ? 0 : GemmKernels<T>.RowsInPlace(mc);
-                    if (inPlace < mc) GemmPack<T>.A(pr.TransA, pr.A, pr.Lda, ic + inPlace, mc - inPlace, pc, kc, ap, mr);
+                    if (inPlace < mc) GemmPack<T>.A(pr.TransA, pr.A, pr.Lda, ic + inPlace, mc - inPlace, pc, kc, ap, mr, pr.APieces);
                     for (int u = 0; u < ns; u++)
                     {
                         int s = s0 + (sStart + u) % ns;
@@ -285,7 +288,7 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
             if (Volatile.Read(ref st) == 2) return;
             if (Interlocked.CompareExchange(ref st, 1, 0) == 0)
             {
-                GemmPack<T>.B(_pr.TransB, _pr.B, _pr.Ldb, pc, kc, _jc, _nc, dst - (nint)s * kc * NR, NR, s, s + 1);
+                GemmPack<T>.B(_pr.TransB, _pr.B, _pr.Ldb, pc, kc, _jc, _nc, dst - (nint)s * kc * NR, NR, s, s + 1, _pr.BPieces);
                 Volatile.Write(ref st, 2);
                 return;
             }

@@ -19,31 +19,47 @@ internal static unsafe class GemmPack<T> where T : unmanaged, IFloatingPointIeee
 {
     /// <summary>
     /// Packs op(A)[i0..i0+mc, p0..p0+kc] into <paramref name="dst"/>: panel r (rows r·mr..) starts at r·kc·mr.
-    /// A is M×K (row stride lda) or, with <paramref name="trans"/>, K×M.
+    /// A is M×K (row stride lda) or, with <paramref name="trans"/>, K×M; or, with <paramref name="pieces"/>, a
+    /// transposed A whose K rows are held in pieces (a and lda unused).
     /// </summary>
-    public static void A(bool trans, T* a, nint lda, int i0, int mc, int p0, int kc, T* dst, int mr)
+    public static void A(bool trans, T* a, nint lda, int i0, int mc, int p0, int kc, T* dst, int mr, GemmRows<T>? pieces = null)
     {
         for (int r = 0; r < mc; r += mr)
         {
             int rows = Math.Min(mr, mc - r);
             T* d = dst + (nint)(r / mr) * kc * mr;
-            if (trans) Copy(a + (nint)p0 * lda + i0 + r, lda, kc, rows, d, mr);
+            if (pieces is not null) CopyPieces(pieces, p0, kc, i0 + r, rows, d, mr);
+            else if (trans) Copy(a + (nint)p0 * lda + i0 + r, lda, kc, rows, d, mr);
             else Interleave(a + (nint)(i0 + r) * lda + p0, lda, kc, rows, d, mr);
         }
     }
 
     /// <summary>
     /// Packs panels [s0, s1) of op(B)[p0..p0+kc, j0..j0+nc] into <paramref name="dst"/>: panel s (columns s·nr..)
-    /// starts at s·kc·nr. B is K×N (row stride ldb) or, with <paramref name="trans"/>, N×K.
+    /// starts at s·kc·nr. B is K×N (row stride ldb) or, with <paramref name="trans"/>, N×K; or, with
+    /// <paramref name="pieces"/>, a plain B whose K rows are held in pieces (b and ldb unused).
     /// </summary>
-    public static void B(bool trans, T* b, nint ldb, int p0, int kc, int j0, int nc, T* dst, int nr, int s0, int s1)
+    public static void B(bool trans, T* b, nint ldb, int p0, int kc, int j0, int nc, T* dst, int nr, int s0, int s1, GemmRows<T>? pieces = null)
     {
         for (int s = s0; s < s1; s++)
         {
             int c0 = s * nr, cols = Math.Min(nr, nc - c0);
             T* d = dst + (nint)s * kc * nr;
-            if (trans) Interleave(b + (nint)(j0 + c0) * ldb + p0, ldb, kc, cols, d, nr);
+            if (pieces is not null) CopyPieces(pieces, p0, kc, j0 + c0, cols, d, nr);
+            else if (trans) Interleave(b + (nint)(j0 + c0) * ldb + p0, ldb, kc, cols, d, nr);
             else Copy(b + (nint)p0 * ldb + j0 + c0, ldb, kc, cols, d, nr);
+        }
+    }
+
+    /// <summary>As <see cref="Copy"/> for k rows [p0, p0 + kc) held in pieces: one copy per run of rows in one piece.</summary>
+    private static void CopyPieces(GemmRows<T> pieces, int p0, int kc, int col, int count, T* d, int w)
+    {
+        for (int p = p0, end = p0 + kc; p < end;)
+        {
+            T* row = pieces.At(p, out nint ld, out int pieceEnd);
+            int run = Math.Min(end, pieceEnd) - p;
+            Copy(row + col, ld, run, count, d + (nint)(p - p0) * w, w);
+            p += run;
         }
     }
 

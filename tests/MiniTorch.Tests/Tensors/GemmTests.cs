@@ -384,6 +384,62 @@ public class GemmParallelTests
         }
     }
 
+    /// <summary>
+    /// Σᵢ aᵢᵀ·gᵢ packed from the pairs where they lie gives the bits of stacking them and multiplying: pieces of
+    /// uneven heights (an empty one among them), K across slice boundaries (pieces straddling them), widths across
+    /// tile and panel edges, 1 and 2 threads, float and double; and the output is accumulated into.
+    /// </summary>
+    [Theory]
+    [InlineData(new[] { 3 }, 5, 7)]
+    [InlineData(new[] { 0, 0, 3, 0, 0, 0, 4, 0 }, 5, 7)]
+    [InlineData(new[] { 16, 16, 16, 0, 16 }, 64, 256)]
+    [InlineData(new[] { 200, 1, 300, 211, 7 }, 29, 33)]
+    [InlineData(new[] { 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32 }, 130, 260)]
+    public void ProductsReadWhereTheyLieGiveTheBitsOfStackingThem(int[] heights, int k, int n)
+    {
+        int saved = Parallelism.MaxThreads;
+        try
+        {
+            foreach (int threads in new[] { 1, 2 })
+            {
+                Parallelism.MaxThreads = threads;
+                PiecesCase<float>(heights, k, n);
+                PiecesCase<double>(heights, k, n);
+            }
+        }
+        finally
+        {
+            Parallelism.MaxThreads = saved;
+        }
+    }
+
+    private static void PiecesCase<T>(int[] heights, int k, int n) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var rng = new Rng(17);
+        var pairs = heights.Select(h => (rng.Normal<T>([h, k]), rng.Normal<T>([h, n]))).ToList();
+        var start = rng.Normal<T>([k, n]);
+        var expected = start.Clone();
+        Tensor.MatMulInto(Tensor.Concat(pairs.Select(p => p.Item1).ToList(), 0), true, Tensor.Concat(pairs.Select(p => p.Item2).ToList(), 0), false, expected, accumulate: true);
+        var actual = start.Clone();
+        Tensor.AddTransposedProducts(pairs, actual);
+        Assert.True(BitEqual(expected.ToArray(), actual.ToArray()), $"{typeof(T).Name} heights [{string.Join(", ", heights)}] k={k} n={n}: differs from stacking");
+    }
+
+    [Fact]
+    public void ProductsReadWhereTheyLieAreCheckedBeforeAnythingIsWritten()
+    {
+        var c = Tensor.Full(7.0, 3, 2);
+        var e = Assert.Throws<ArgumentException>(() => Tensor.AddTransposedProducts([(Tensor.Ones<double>(4, 3), Tensor.Ones<double>(4, 2)), (Tensor.Ones<double>(4, 3), Tensor.Ones<double>(5, 2))], c));
+        Assert.Equal("AddTransposedProducts: pair 1, transpose of (4, 3) times (5, 2), does not give (3, 2).", e.Message);
+        e = Assert.Throws<ArgumentException>(() => Tensor.AddTransposedProducts([(c, Tensor.Ones<double>(3, 2))], Tensor.Full(0.0, 3)));
+        Assert.Equal("AddTransposedProducts: the output must be a matrix, got (3,).", e.Message);
+        var big = Tensor.Full(7.0, 4, 2);
+        e = Assert.Throws<ArgumentException>(() => Tensor.AddTransposedProducts([(Tensor.Ones<double>(2, 2), big.Narrow(0, 1, 2))], big.Narrow(0, 0, 2)));
+        Assert.Equal("AddTransposedProducts: the output (2, 2) shares memory with pair 0; it must be separate.", e.Message);
+        Assert.All(c.ToArray(), x => Assert.Equal(7.0, x));
+        Assert.All(big.ToArray(), x => Assert.Equal(7.0, x));
+    }
+
     [Fact]
     public void AnAddendIsCheckedBeforeAnythingIsWritten()
     {
