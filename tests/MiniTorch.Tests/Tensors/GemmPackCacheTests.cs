@@ -54,6 +54,43 @@ public class GemmPackCacheTests
         }
     }
 
+    /// <summary>
+    /// A product with few rows reads a plain B in place, unless B is a tensor the cache may hold and is larger than
+    /// <see cref="GemmDriver{T}.CachedBeyondBytes"/> (a recurrent weight at every step): then it is packed once and
+    /// reused, with the bits of the in-place product. A small B stays in place and out of the cache.
+    /// </summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void AFewRowProductPacksALargeNamedOperandOnceAndGivesTheInPlaceBits(int threads)
+    {
+        int saved = Parallelism.MaxThreads;
+        try
+        {
+            Parallelism.MaxThreads = threads;
+            var rng = new Rng(5);
+            foreach (var (m, k, n, cached) in new[] { (32, 256, 1024, true), (16, 64, 64, false), (5, 100, 130, true) })
+            {
+                Assert.Equal(cached, (long)k * n * sizeof(float) > GemmDriver<float>.CachedBeyondBytes);
+                var a = rng.Normal<float>([m, k]);
+                var b = rng.Normal<float>([k, n]);
+                var expected = new float[m * n];
+                Gemm.Multiply<float>(false, false, m, n, k, a.AsSpan(), k, b.AsSpan(), n, expected, n, false); // in place, no cache
+                var c = new Tensor<float>([m, n]);
+                for (int use = 0; use < 3; use++)
+                {
+                    Tensor.MatMulInto(a, false, b, false, c, accumulate: false);
+                    Assert.True(BitEqual(expected, c.AsSpan()), $"({m}, {k})·({k}, {n}) use {use} differs from the in-place product");
+                    Assert.Equal(cached && use >= 1, GemmPackCache<float>.HoldsPacked(b, b.Version));
+                }
+            }
+        }
+        finally
+        {
+            Parallelism.MaxThreads = saved;
+        }
+    }
+
     [Fact]
     public void AnInPlaceWriteToTheOperandIsSeenByTheNextProduct()
     {
