@@ -173,17 +173,13 @@ public static class Ops
     /// <param name="index">The position along the axis.</param>
     /// <returns>A new variable, recorded for backward when the input requires grad.</returns>
     public static Variable<T> Select<T>(this Variable<T> x, int axis, int index) where T : unmanaged, IFloatingPointIeee754<T> => new Select<T>(axis, index).Apply(x);
-    /// <summary>All slices along an axis (torch.unbind); their gradients accumulate into one buffer.</summary>
+    /// <summary>All slices along an axis (torch.unbind), one op whose backward writes their gradients into one buffer.</summary>
     /// <param name="x">The input.</param>
     /// <param name="axis">The axis (negative counts from the end).</param>
     /// <returns>One variable per index along the axis, each with that axis removed.</returns>
-    public static Variable<T>[] Unbind<T>(this Variable<T> x, int axis = 0) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        int ax = Shapes.Axis(axis, x.Rank, "Unbind");
-        var parts = new Variable<T>[x.Shape[ax]];
-        for (int i = 0; i < parts.Length; i++) parts[i] = x.Select(ax, i);
-        return parts;
-    }
+    /// <exception cref="ArgumentException">The axis is out of range.</exception>
+    public static Variable<T>[] Unbind<T>(this Variable<T> x, int axis = 0) where T : unmanaged, IFloatingPointIeee754<T> =>
+        x.Shape[Shapes.Axis(axis, x.Rank, "Unbind")] == 0 ? [] : new Unbind<T>(axis).Apply(x);
     /// <summary>Joins along an existing axis.</summary>
     /// <param name="xs">The inputs, in order.</param>
     /// <param name="axis">The axis (negative counts from the end).</param>

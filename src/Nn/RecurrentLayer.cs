@@ -147,13 +147,14 @@ public abstract class RecurrentLayer<T> : RecurrentBase<T>, IRecurrentLayer<T> w
                 var xw = Ops.AddMatMul(w.B, input, w.Wx); // (T, N, G·H)
                 bool reorder = dir == 1 && lens is not null;
                 if (reorder) xw = Reverse(xw, lens!, steps, n, timeMajor: true);
+                var xws = xw.Unbind(0); // the steps' slices of the projection: views, one op
                 var state = new Variable<T>?[StateCount];
                 for (int k = 0; k < StateCount; k++) state[k] = initial[k][r];
                 var hs = new Variable<T>[steps];
                 for (int s = 0; s < steps; s++)
                 {
                     int t = dir == 1 && lens is null ? steps - 1 - s : s;
-                    var next = Step(xw.Select(0, t), state, w);
+                    var next = Step(xws[t], state, w);
                     if (s >= minLen)
                     {
                         // Sequences past their length output zero and keep their state: m ⊙ next + (1 - m) ⊙ state.

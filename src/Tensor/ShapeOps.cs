@@ -178,9 +178,19 @@ public static partial class Tensor
     /// <param name="start">The first index of the slice.</param>
     /// <param name="src">The values added, shaped like the slice.</param>
     /// <exception cref="ArgumentException">The source does not fit the destination.</exception>
-    public static void AddToNarrow<T>(Tensor<T> dst, int axis, int start, Tensor<T> src) where T : unmanaged, INumber<T>
+    public static void AddToNarrow<T>(Tensor<T> dst, int axis, int start, Tensor<T> src) where T : unmanaged, INumber<T> =>
+        IntoNarrow(dst, axis, start, src, accumulate: true, "AddToNarrow");
+
+    /// <summary>
+    /// dst's window at <paramref name="start"/> along <paramref name="axis"/> (=|+=) src, shaped like the window or like it
+    /// with that axis removed: <see cref="AddToNarrow"/> when <paramref name="accumulate"/>, else the window is overwritten.
+    /// </summary>
+    internal static void WriteNarrow<T>(Tensor<T> dst, int axis, int start, Tensor<T> src, bool accumulate) where T : unmanaged, INumber<T> =>
+        IntoNarrow(dst, axis, start, src, accumulate, "WriteNarrow");
+
+    private static void IntoNarrow<T>(Tensor<T> dst, int axis, int start, Tensor<T> src, bool accumulate, string op) where T : unmanaged, INumber<T>
     {
-        var (ax, length) = CheckSlice(dst, axis, start, src, "AddToNarrow", "source");
+        var (ax, length) = CheckSlice(dst, axis, start, src, op, "source");
         var (outer, n, inner) = AroundAxis(dst.Shape, ax);
         var d = dst.AsSpan();
         ReadOnlySpan<T> s = src.AsSpan();
@@ -188,8 +198,19 @@ public static partial class Tensor
         for (int o = 0; o < outer; o++)
         {
             var target = d.Slice((o * n + start) * inner, chunk);
-            TP.Add(target, s.Slice(o * chunk, chunk), target);
+            if (accumulate) TP.Add(target, s.Slice(o * chunk, chunk), target);
+            else s.Slice(o * chunk, chunk).CopyTo(target);
         }
+        dst.MarkModified();
+    }
+
+    /// <summary>Zeros dst's window [start, start + length) along <paramref name="axis"/>.</summary>
+    internal static void ClearNarrow<T>(Tensor<T> dst, int axis, int start, int length) where T : unmanaged, INumber<T>
+    {
+        int ax = CheckNarrow(dst, axis, start, length, "ClearNarrow");
+        var (outer, n, inner) = AroundAxis(dst.Shape, ax);
+        var d = dst.AsSpan();
+        for (int o = 0; o < outer; o++) d.Slice((o * n + start) * inner, length * inner).Clear();
         dst.MarkModified();
     }
 

@@ -62,6 +62,38 @@ public sealed class Select<T>(int axis, int index) : Function<T> where T : unman
     protected internal override void Backward(Tensor<T> g, Gradients<T> grads) => Tensor.AddToNarrow(grads.Buffer(0), axis, index, g);
 }
 
+/// <summary>
+/// Every slice along an axis, that axis removed (torch.unbind): one op with one output per index, views where the
+/// slices are contiguous. Backward writes the slices' gradients into the input's gradient in one pass (a slice that got
+/// none is zeroed), instead of a select per index each adding into a zeroed buffer.
+/// </summary>
+/// <param name="axis">The axis (negative counts from the end).</param>
+public sealed class Unbind<T>(int axis) : MultiOutputFunction<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private int _axis;
+    /// <inheritdoc/>
+    protected override Tensor<T>[] Forward(Tensor<T>[] inputs)
+    {
+        var x = inputs[0];
+        _axis = Shapes.Axis(axis, x.Rank, "Unbind");
+        if (x.Shape[_axis] == 0) throw new ArgumentException($"Unbind: axis {axis} of {x.ShapeString} is empty; there is no slice to return.");
+        var parts = new Tensor<T>[x.Shape[_axis]];
+        for (int i = 0; i < parts.Length; i++) parts[i] = x.Select(_axis, i);
+        return parts;
+    }
+    /// <inheritdoc/>
+    protected internal override void Backward(Tensor<T>?[] gradOutputs, Gradients<T> grads)
+    {
+        if (!grads.Needs(0)) return;
+        var buffer = grads.BufferToWrite(0, out bool fresh);
+        for (int i = 0; i < gradOutputs.Length; i++)
+        {
+            if (gradOutputs[i] is { } g) Tensor.WriteNarrow(buffer, _axis, i, g, accumulate: !fresh);
+            else if (fresh) Tensor.ClearNarrow(buffer, _axis, i, 1);
+        }
+    }
+}
+
 /// <summary>Joins inputs along an existing axis; backward hands each input its slice of the gradient.</summary>
 /// <param name="axis">The axis (negative counts from the end).</param>
 public sealed class Concat<T>(int axis) : Function<T> where T : unmanaged, IFloatingPointIeee754<T>

@@ -376,6 +376,31 @@ public class OpContractTests
         Assert.Equal(Tensor.Ones<double>(2, 5, 3).MatMul(w.Transpose()).ToArray(), av.Grad!.ToArray());
     }
 
+    /// <summary>
+    /// Unbind is one op: its backward writes each used slice's gradient into the input's (a slice nobody used gets
+    /// zeros, not whatever the buffer held), adds onto a gradient the input already has, and works along an inner
+    /// (strided) axis; an empty axis gives no slices.
+    /// </summary>
+    [Fact]
+    public void UnbindWritesTheUsedSlicesGradientsAndZerosTheRest()
+    {
+        var x = Tensor.Arange<double>(6).Reshape(3, 2).RequiresGrad();
+        var parts = x.Unbind(0);
+        Assert.Equal(3, parts.Length);
+        Assert.Same(parts[0].GradFn, parts[2].GradFn);
+        Assert.Equal([4.0, 5], parts[2].Data.ToArray());
+        (parts[0] * 2.0 + parts[2] * 3.0).Sum().Backward();
+        Assert.Equal([2.0, 2, 0, 0, 3, 3], x.Grad!.ToArray());
+
+        var y = Tensor.Arange<double>(6).Reshape(2, 3).RequiresGrad();
+        var cols = y.Unbind(1);
+        Assert.Equal([1.0, 4], cols[1].Data.ToArray());
+        ((cols[1] * 5.0).Sum() + (y * 10.0).Sum()).Backward();
+        Assert.Equal([10.0, 15, 10, 10, 15, 10], y.Grad!.ToArray());
+
+        Assert.Empty(new Tensor<double>(2, 0).RequiresGrad().Unbind(1));
+    }
+
     [Fact]
     public void StridedStackAndConcatSlicesLandInTheInputsGradientsExactly()
     {
