@@ -284,10 +284,13 @@ public sealed class Gradients<T> where T : unmanaged, IFloatingPointIeee754<T>
         foreach (var (v, slot) in _leafSlots)
         {
             if (slot.Deferred is not { Count: > 0 } list) continue;
+            // Nothing else arrived for the leaf: the products write its gradient into unzeroed storage.
+            bool fresh = slot.Value is null;
+            if (fresh) { slot.Value = GradientPool<T>.Uninitialized(v.Data.ShapeArray, Rented); slot.Owned = true; }
             var pending = Owned(slot, v);
             slot.Deferred = null;
-            if (list.Count == 1) Tensor.MatMulInto(list[0].A, true, list[0].G, false, pending, accumulate: true);
-            else Tensor.AddTransposedProducts(list, pending); // one GEMM over the contributions' rows, read where they lie
+            if (list.Count == 1) Tensor.MatMulInto(list[0].A, true, list[0].G, false, pending, accumulate: !fresh);
+            else Tensor.AddTransposedProducts(list, pending, accumulate: !fresh); // one GEMM over the contributions' rows, read where they lie
             if (Anomaly.IsEnabled) Anomaly.Check(pending, $"the gradient of leaf {v.Describe()} is non-finite", null);
         }
     }

@@ -106,6 +106,9 @@ public abstract class Node<T> : Node where T : unmanaged, IFloatingPointIeee754<
     /// <returns>A zero-filled tensor of that shape.</returns>
     protected Tensor<T> SavedBuffer(params int[] shape) => GradientPool<T>.Zeros(shape, _savedBuffers ??= new());
 
+    /// <summary>As <see cref="SavedBuffer"/>, not zeroed: for an op that writes every element before reading any.</summary>
+    private protected Tensor<T> SavedBufferToWrite(params int[] shape) => GradientPool<T>.Uninitialized(shape, _savedBuffers ??= new());
+
     /// <summary>
     /// Marks the instance as used and, when recording, keeps the inputs. Returns whether the op is recorded; reads the
     /// ambient modes once (<paramref name="anomaly"/>: whether anomaly detection is on).

@@ -87,12 +87,12 @@ public static partial class Tensor
     }
 
     /// <summary>
-    /// c += Σᵢ aᵢᵀ·gᵢ over <paramref name="pairs"/> (aᵢ (Mᵢ, K), gᵢ (Mᵢ, N), c (K, N)) as one GEMM over the pairs' rows
+    /// c += Σᵢ aᵢᵀ·gᵢ (c = Σᵢ aᵢᵀ·gᵢ without <paramref name="accumulate"/>) over <paramref name="pairs"/> (aᵢ (Mᵢ, K), gᵢ (Mᵢ, N), c (K, N)) as one GEMM over the pairs' rows
     /// in order, each pair read where it lies instead of stacked into two matrices first: a layer's weight gradient
     /// from its T per-step products. The same bits as stacking and multiplying.
     /// </summary>
     /// <exception cref="ArgumentException">A pair's shapes do not give c's, or c shares memory with an operand.</exception>
-    internal static unsafe void AddTransposedProducts<T>(IReadOnlyList<(Tensor<T> A, Tensor<T> G)> pairs, Tensor<T> c)
+    internal static unsafe void AddTransposedProducts<T>(IReadOnlyList<(Tensor<T> A, Tensor<T> G)> pairs, Tensor<T> c, bool accumulate = true)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (c.Rank != 2) throw new ArgumentException($"AddTransposedProducts: the output must be a matrix, got {c.ShapeString}.");
@@ -123,7 +123,7 @@ public static partial class Tensor
                 gBase[i] = (nint)((T*)handles[2 * i + 1].AddrOfPinnedObject() + g.Offset);
                 (aLd[i], gLd[i]) = (k, n);
             }
-            Gemm.MultiplyPieces(k, n, new GemmRows<T>(start, aBase, aLd), new GemmRows<T>(start, gBase, gLd), c.AsSpan(), n, accumulate: true);
+            Gemm.MultiplyPieces(k, n, new GemmRows<T>(start, aBase, aLd), new GemmRows<T>(start, gBase, gLd), c.AsSpan(), n, accumulate);
         }
         finally
         {

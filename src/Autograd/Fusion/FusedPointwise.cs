@@ -20,7 +20,7 @@ internal sealed class FusedPointwise<T>(Plan<T> plan, string what) : MultiOutput
         _outputs = plan.OutputShapes.Select(s => Tensor<T>.Uninitialized((int[])s.Clone())).ToArray(); // the plan writes every element
         var widths = plan.SavedWidths;
         _saved = new Tensor<T>[widths.Length];
-        for (int s = 0; s < widths.Length; s++) _saved[s] = SavedBuffer(plan.Rows * widths[s]);
+        for (int s = 0; s < widths.Length; s++) _saved[s] = SavedBufferToWrite(plan.Rows * widths[s]); // the plan writes every row
         plan.Forward(inputs, _outputs, _saved);
         SaveForBackward(inputs);
         SaveForBackward(_outputs);

@@ -44,7 +44,7 @@ public sealed class LayerNorm<T>(int[] normalizedShape, bool hasWeight, bool has
 
         _m = Shapes.Prod(normalizedShape, 0, normalizedShape.Length);
         int rows = x.Length / _m;
-        _xhat = SavedBuffer(x.ShapeArray);
+        _xhat = SavedBufferToWrite(x.ShapeArray); // every row written below
         _rstd = new T[rows];
         var y = new Tensor<T>(x.ShapeArray);
         ReadOnlySpan<T> src = x.AsSpan();
