@@ -104,6 +104,7 @@ internal static class RecurrentBench
         var inv = CultureInfo.InvariantCulture;
         string jit = Environment.GetEnvironmentVariable("DOTNET_TieredCompilation") == "0" ? "optimised on first call (DOTNET_TieredCompilation=0)" : "tiered";
         Console.WriteLine(string.Create(inv, $"{title}: JIT {jit}, {warm} warm-up steps, {iters} timed, GCs gen0 {gen0} gen2 {gen2}, GC pause {pauseMs:F3} ms/step, methods JIT-compiled while timing {jitted}"));
+        Console.WriteLine(string.Create(inv, $"  step ms: p10 {times[iters / 10]:F3}, p25 {times[iters / 4]:F3}, median {median:F3}, p75 {times[iters * 3 / 4]:F3}, p90 {times[iters * 9 / 10]:F3}"));
         string modeField = mode.Length == 0 ? "" : $" mode={mode}";
         Console.WriteLine(string.Create(inv, $"RESULT model={model} config={config}{modeField} median_ms={median:F3} min_ms={min:F3} iters={iters} alloc_mb_per_step={allocMb:F2}"));
     }

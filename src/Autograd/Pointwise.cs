@@ -52,7 +52,10 @@ public abstract class UnaryRule<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// </summary>
     public virtual bool IsCheap => false;
 
-    /// <summary>y = f(x) elementwise; <paramref name="y"/> has x's length and may be the same memory as x.</summary>
+    /// <summary>
+    /// y = f(x) elementwise; <paramref name="y"/> has x's length and may be the same memory as x. A large op calls it
+    /// (and <see cref="Backward"/>) on disjoint ranges from several threads at once: keep no state between calls.
+    /// </summary>
     /// <param name="x">The operand.</param>
     /// <param name="y">Where the result goes.</param>
     public abstract void Forward(ReadOnlySpan<T> x, Span<T> y);
@@ -159,7 +162,9 @@ public class UnaryFunction<T>(UnaryRule<T> rule) : Function<T> where T : unmanag
     {
         var x = inputs[0];
         var y = Tensor<T>.Uninitialized(x.ShapeArray);
-        Rule.Forward(x.AsSpan(), y.AsSpan());
+        int threads = PointwiseThreads.ThreadsFor(x.Length, Rule.IsCheap);
+        if (threads == 1) Rule.Forward(x.AsSpan(), y.AsSpan());
+        else PointwiseThreads.ForElements(x.Length, threads, (s, n) => Rule.Forward(x.AsSpan().Slice(s, n), y.AsSpan().Slice(s, n)));
         var uses = Rule.Uses;
         if ((uses & RuleUses.Input) != 0) SaveForBackward(_x = x);
         if ((uses & RuleUses.Output) != 0) SaveForBackward(_y = y);
@@ -178,7 +183,11 @@ public class UnaryFunction<T>(UnaryRule<T> rule) : Function<T> where T : unmanag
         // The first gradient for x is written straight into its storage; a later one is added.
         var dst = grads.BufferToWrite(0, out bool fresh);
         var d = fresh ? dst : Tensor<T>.Uninitialized(gradOutput.ShapeArray);
-        Rule.Backward(_x is null ? default : _x.AsSpan(), _y is null ? default : _y.AsSpan(), gradOutput.AsSpan(), d.AsSpan());
+        var (x, y) = (_x, _y);
+        int threads = PointwiseThreads.ThreadsFor(d.Length, Rule.IsCheap);
+        if (threads == 1) Rule.Backward(x is null ? default : x.AsSpan(), y is null ? default : y.AsSpan(), gradOutput.AsSpan(), d.AsSpan());
+        else PointwiseThreads.ForElements(d.Length, threads, (s, n) => Rule.Backward(x is null ? default : x.AsSpan().Slice(s, n),
+            y is null ? default : y.AsSpan().Slice(s, n), gradOutput.AsSpan().Slice(s, n), d.AsSpan().Slice(s, n)));
         if (!fresh) Tensor.AddInPlace(dst, d);
     }
 

@@ -239,15 +239,7 @@ internal sealed class Plan<T> where T : unmanaged, IFloatingPointIeee754<T>
         chunks >= 2 && (long)Rows * _maxWidth >= ParallelMinElements ? Math.Min(Parallelism.MaxThreads, chunks) : 1;
 
     /// <summary>Runs <paramref name="body"/> over chunk ranges [c0, c1) on <paramref name="threads"/> threads; a failing range's exception is rethrown as is.</summary>
-    private static void Split(int chunks, int threads, Action<int, int> body)
-    {
-        if (threads <= 1) { body(0, chunks); return; }
-        try { GemmWorkers.Run(t => body(t * chunks / threads, (t + 1) * chunks / threads), threads, threads); }
-        catch (AggregateException e) when (e.InnerExceptions.Count == 1)
-        {
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
-        }
-    }
+    private static void Split(int chunks, int threads, Action<int, int> body) => PointwiseThreads.Split(chunks, threads, body);
 
     /// <summary>Runs the function: fills <paramref name="outputs"/> and the saved values.</summary>
     public void Forward(Tensor<T>[] inputs, Tensor<T>[] outputs, Tensor<T>[] saved)

@@ -94,4 +94,53 @@ public class FuseThreadsTests
         }
         finally { Parallelism.MaxThreads = saved; }
     }
+    /// <summary>
+    /// An eager pointwise op large enough to be split (a costly rule from <see cref="PointwiseThreads.MinElements"/>
+    /// elements, a cheap one from 8 times that) gives the same bits with one and two threads, forward and backward, at
+    /// sizes that do not divide into whole 64-element blocks; a rule failing on the second thread surfaces as itself.
+    /// </summary>
+    [Theory]
+    [InlineData(PointwiseThreads.MinElements + 37)]
+    [InlineData(PointwiseThreads.MinElements * PointwiseThreads.CheapFactor + 5)]
+    public void AnEagerPointwiseOpGivesTheSameBitsWithOneAndTwoThreads(int n)
+    {
+        Assert.True(PointwiseThreads.ThreadsFor(n, cheap: false) > 1 || Parallelism.MaxThreads == 1);
+        List<double[]> Run(int threads)
+        {
+            int saved = Parallelism.MaxThreads;
+            try
+            {
+                Parallelism.MaxThreads = threads;
+                var rng = new Rng(12);
+                var x = rng.Normal<double>([n], std: 2).RequiresGrad();
+                var g = rng.Normal<double>([n]);
+                var y = x.Tanh(); // costly: split from MinElements
+                var z = y * 3.0; // cheap: split only in the larger case
+                (z.Sigmoid() * g.AsVariable()).Sum().Backward();
+                return [y.Data.ToArray(), z.Data.ToArray(), x.Grad!.ToArray()];
+            }
+            finally { Parallelism.MaxThreads = saved; }
+        }
+        var one = Run(1);
+        var two = Run(2);
+        for (int k = 0; k < one.Count; k++) Assert.Equal(one[k], two[k]);
+        Assert.Equal(new Rng(12).Normal<double>([n], std: 2).ToArray().Select(Math.Tanh).ToArray(), one[0], new ToleranceComparer(4e-16));
+
+        int saved2 = Parallelism.MaxThreads;
+        try
+        {
+            Parallelism.MaxThreads = 2;
+            var data = new Rng(13).Normal<double>([n]);
+            data[n - 1] = 1000; // in the second thread's range
+            var e = Assert.Throws<ArgumentOutOfRangeException>(() => new Checked().Apply(data.RequiresGrad()));
+            Assert.Contains("Checked: value above 100.", e.Message);
+        }
+        finally { Parallelism.MaxThreads = saved2; }
+    }
+
+    private sealed class ToleranceComparer(double tol) : IEqualityComparer<double>
+    {
+        public bool Equals(double a, double b) => Math.Abs(a - b) <= tol * Math.Max(1, Math.Abs(a));
+        public int GetHashCode(double x) => 0;
+    }
 }
