@@ -98,13 +98,15 @@ public class ForwardTests
     }
 
     /// <summary>
-    /// float tanh within 2 ulps of the correctly rounded value ((float)Math.Tanh) across its range: 200,000 floats
-    /// log-spaced from 1e-30 to 20 and every float within 2000 ulps of the series' edge at 1/4; exactly odd; and an
-    /// element's value does not depend on its position in the span (the last partial vector included).
+    /// float tanh within 2 ulps of the correctly rounded value ((float)Math.Tanh) across its range with the library's
+    /// own kernel (Vector512/Vector256; 4 on the 128-bit path, TensorPrimitives.Tanh and the near-zero series): 200,000
+    /// floats log-spaced from 1e-30 to 20 and every float within 2000 ulps of the series' edge at 1/4; exactly odd; and
+    /// an element's value does not depend on its position in the span (the last partial vector included).
     /// </summary>
     [Fact]
     public void Float32TanhIsWithinTwoUlpsOfCorrectlyRoundedEverywhere()
     {
+        int bound = SpanMath.FloatTanhIsOwnKernel ? 2 : 4;
         var values = new List<float>();
         for (int i = 0; i < 200_000; i++) values.Add((float)Math.Pow(10, -30 + 31.3 * i / 200_000.0));
         int edge = BitConverter.SingleToInt32Bits(0.25f);
@@ -117,7 +119,7 @@ public class ForwardTests
         for (int i = 0; i < x.Length; i++)
         {
             int ulps = Math.Abs(BitConverter.SingleToInt32Bits((float)Math.Tanh(x[i])) - BitConverter.SingleToInt32Bits(y[i]));
-            Assert.True(ulps <= 2, $"tanh({x[i]:R}) = {y[i]:R}, {ulps} ulps from {(float)Math.Tanh(x[i]):R}");
+            Assert.True(ulps <= bound, $"tanh({x[i]:R}) = {y[i]:R}, {ulps} ulps from {(float)Math.Tanh(x[i]):R}");
             Assert.Equal(-y[i], yn[i]);
         }
         for (int shift = 1; shift < 20; shift++)
