@@ -121,15 +121,39 @@ public sealed class Gradients<T> where T : unmanaged, IFloatingPointIeee754<T>
     }
 
     /// <summary>
-    /// Adds the window of <paramref name="g"/> at <paramref name="start"/> along <paramref name="axis"/> to input
-    /// <paramref name="i"/>'s gradient, the input being shaped like the window (its length there) or like it with that
-    /// axis removed: the adjoint of a narrow, select, concat or stack. A contiguous window is handed over as a view; a
-    /// strided one is gathered straight into the input's gradient buffer (written when nothing has arrived yet, added
-    /// otherwise), not copied into a tensor of its own first.
+    /// Adds to each input i's gradient the window of <paramref name="g"/> at <paramref name="starts"/>[i] along
+    /// <paramref name="axis"/>, the input being shaped like the window (its length there) or like it with that axis
+    /// removed: the backward of a concat or stack. A contiguous window is handed over as a view; a strided one is
+    /// gathered straight into the input's gradient buffer (written when nothing has arrived yet, added otherwise), not
+    /// copied into a tensor of its own first; the strided windows are gathered on several threads when together they
+    /// are large (64K elements or more), unless two of them land in one buffer (an input that appears twice).
     /// </summary>
-    internal void AccumulateSlice(int i, Tensor<T> g, int axis, int start)
+    internal void AccumulateSlices(Tensor<T> g, int axis, int[] starts)
     {
-        if (!Needs(i)) return;
+        List<(Tensor<T> Buffer, bool Fresh, int Start)>? copies = null;
+        long total = 0;
+        for (int i = 0; i < starts.Length; i++)
+            if (SliceTarget(i, g, axis, starts[i]) is { } copy)
+            {
+                (copies ??= new()).Add((copy.Buffer, copy.Fresh, starts[i]));
+                total += copy.Buffer.Length;
+            }
+        if (copies is null) return;
+        bool shared = copies.Select(c => c.Buffer).Distinct(ReferenceEqualityComparer.Instance).Count() < copies.Count;
+        int threads = shared ? 1 : PointwiseThreads.ThreadsFor(total, cheap: true);
+        PointwiseThreads.Split(copies.Count, threads, (c0, c1) =>
+        {
+            for (int c = c0; c < c1; c++) Tensor.NarrowInto(g, axis, copies[c].Start, copies[c].Buffer, accumulate: !copies[c].Fresh);
+        });
+    }
+
+    /// <summary>
+    /// Checks input <paramref name="i"/>'s window of <paramref name="g"/>; hands a contiguous one over as a view and
+    /// returns null, or returns the gradient buffer a strided one must be gathered into (and whether it is fresh: written, not added to).
+    /// </summary>
+    private (Tensor<T> Buffer, bool Fresh)? SliceTarget(int i, Tensor<T> g, int axis, int start)
+    {
+        if (!Needs(i)) return null;
         var v = _inputs[i];
         bool squeezed = v.Rank == g.Rank - 1;
         int length = squeezed ? 1 : v.Shape[axis];
@@ -141,10 +165,10 @@ public sealed class Gradients<T> where T : unmanaged, IFloatingPointIeee754<T>
         {
             var view = g.Narrow(axis, start, length);
             Accumulate(i, squeezed ? view.Squeeze(axis) : view);
-            return;
+            return null;
         }
         var buffer = BufferToWrite(i, out bool fresh);
-        Tensor.NarrowInto(g, axis, start, buffer, accumulate: !fresh);
+        return (buffer, fresh);
     }
 
     /// <summary>Whether <paramref name="shape"/> equals <paramref name="window"/> (with axis <paramref name="removed"/> left out when it is not -1).</summary>

@@ -86,11 +86,15 @@ public sealed class Unbind<T>(int axis) : MultiOutputFunction<T> where T : unman
     {
         if (!grads.Needs(0)) return;
         var buffer = grads.BufferToWrite(0, out bool fresh);
-        for (int i = 0; i < gradOutputs.Length; i++)
+        // The slices are disjoint windows of one buffer: large ones are written on several threads.
+        PointwiseThreads.Split(gradOutputs.Length, PointwiseThreads.ThreadsFor(buffer.Length, cheap: true), (i0, i1) =>
         {
-            if (gradOutputs[i] is { } g) Tensor.WriteNarrow(buffer, _axis, i, g, accumulate: !fresh);
-            else if (fresh) Tensor.ClearNarrow(buffer, _axis, i, 1);
-        }
+            for (int i = i0; i < i1; i++)
+            {
+                if (gradOutputs[i] is { } g) Tensor.WriteNarrow(buffer, _axis, i, g, accumulate: !fresh);
+                else if (fresh) Tensor.ClearNarrow(buffer, _axis, i, 1);
+            }
+        });
     }
 }
 
@@ -113,8 +117,9 @@ public sealed class Concat<T>(int axis) : Function<T> where T : unmanaged, IFloa
     /// <inheritdoc/>
     protected internal override void Backward(Tensor<T> g, Gradients<T> grads)
     {
-        for (int i = 0, at = 0; i < _sizes.Length; at += _sizes[i], i++)
-            grads.AccumulateSlice(i, g, _axis, at);
+        var starts = new int[_sizes.Length];
+        for (int i = 1; i < starts.Length; i++) starts[i] = starts[i - 1] + _sizes[i - 1];
+        grads.AccumulateSlices(g, _axis, starts);
     }
 }
 
@@ -133,7 +138,9 @@ public sealed class Stack<T>(int axis) : Function<T> where T : unmanaged, IFloat
     /// <inheritdoc/>
     protected internal override void Backward(Tensor<T> g, Gradients<T> grads)
     {
-        for (int i = 0; i < g.Shape[_axis]; i++) grads.AccumulateSlice(i, g, _axis, i);
+        var starts = new int[g.Shape[_axis]];
+        for (int i = 0; i < starts.Length; i++) starts[i] = i;
+        grads.AccumulateSlices(g, _axis, starts);
     }
 }
 

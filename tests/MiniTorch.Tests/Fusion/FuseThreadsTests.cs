@@ -138,6 +138,40 @@ public class FuseThreadsTests
         finally { Parallelism.MaxThreads = saved2; }
     }
 
+    /// <summary>
+    /// A stack's and an unbind's backward over 64K elements or more copy their slices on several threads: the same
+    /// gradients as one thread, with an input stacked twice (its two slices land in one buffer), unused slices zero,
+    /// and an input that also gets a gradient elsewhere.
+    /// </summary>
+    [Fact]
+    public void LargeStackAndUnbindBackwardsGiveTheSameGradientsWithTwoThreads()
+    {
+        List<double[]> Run(int threads)
+        {
+            int saved = Parallelism.MaxThreads;
+            try
+            {
+                Parallelism.MaxThreads = threads;
+                var rng = new Rng(14);
+                var hs = Enumerable.Range(0, 40).Select(_ => rng.Normal<double>([32, 64]).RequiresGrad()).ToArray();
+                var inputs = hs.Append(hs[3]).ToArray(); // hs[3] twice
+                var y = Ops.Stack(inputs, 1); // (32, 41, 64): strided slices
+                var x = rng.Normal<double>([50, 32, 48]).RequiresGrad();
+                var parts = x.Unbind(0);
+                var z = parts.Where((_, k) => k % 7 != 0).Aggregate((a, b) => a + b * 0.5); // slices 0, 7, ... unused
+                var loss = (y * rng.Normal<double>([32, 41, 64]).AsVariable()).Sum() + (z * z).Sum() + (hs[5] * 3.0).Sum();
+                loss.Backward();
+                return [.. hs.Select(h => h.Grad!.ToArray()), x.Grad!.ToArray()];
+            }
+            finally { Parallelism.MaxThreads = saved; }
+        }
+        Assert.True(32L * 41 * 64 >= PointwiseThreads.MinElements * PointwiseThreads.CheapFactor, "the stack must be large enough to split");
+        var one = Run(1);
+        var two = Run(2);
+        for (int k = 0; k < one.Count; k++) Assert.Equal(one[k], two[k]);
+        Assert.All(one[^1].AsSpan(0, 32 * 48).ToArray(), v => Assert.Equal(0.0, v)); // slice 0 unused
+    }
+
     private sealed class ToleranceComparer(double tol) : IEqualityComparer<double>
     {
         public bool Equals(double a, double b) => Math.Abs(a - b) <= tol * Math.Max(1, Math.Abs(a));
