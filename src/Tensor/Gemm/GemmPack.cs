@@ -94,7 +94,7 @@ internal static unsafe class GemmPack<T> where T : unmanaged, IFloatingPointIeee
     }
 
     /// <summary>d[p·w + i] = src[i·ld + p] for i &lt; count, 0 for count ≤ i &lt; w; p &lt; kc.</summary>
-    private static void Interleave(T* src, nint ld, int kc, int count, T* d, int w)
+    internal static void Interleave(T* src, nint ld, int kc, int count, T* d, int w)
     {
         int p0 = 0;
         if (typeof(T) == typeof(float) && Avx.IsSupported && count == w && w % 8 == 0)

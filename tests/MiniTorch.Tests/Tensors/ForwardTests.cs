@@ -337,6 +337,26 @@ public class ForwardTests
             }
         }));
 
+    /// <summary>
+    /// A matrix transpose moves every element, whether it takes the blocked register path (float and double with a
+    /// row count that is a multiple of 8, columns not) or the tiled loop.
+    /// </summary>
+    [Theory]
+    [InlineData(8, 1)]
+    [InlineData(64, 40)]
+    [InlineData(24, 1003)]
+    [InlineData(256, 1024)]
+    [InlineData(17, 33)]
+    [InlineData(1, 9)]
+    public void MatrixTransposeMovesEveryElementOnEveryPath(int rows, int cols)
+    {
+        var x = new Rng(31).Normal<double>([rows, cols]);
+        Assert.Equal(Reference.Permute(x, [1, 0]).ToArray(), x.Transpose().ToArray());
+        var x32 = x.ToFloat();
+        Assert.Equal(Reference.Permute(x32, [1, 0]).ToArray(), x32.Transpose().ToArray());
+        Assert.Equal([cols, rows], x32.Transpose().ShapeArray);
+    }
+
     [Fact]
     public void CrossEntropyForwardMatchesItsDefinitionForEveryReduction() =>
         Props.Holds(Prop.ForAll(TensorArb.Tensor(ShapeOptions.Default.WithRanks(2, 3)), Props.Ints, (logits, seed) =>
