@@ -162,9 +162,8 @@ public class UnaryFunction<T>(UnaryRule<T> rule) : Function<T> where T : unmanag
     {
         var x = inputs[0];
         var y = Tensor<T>.Uninitialized(x.ShapeArray);
-        int threads = PointwiseThreads.ThreadsFor(x.Length, Rule.IsCheap);
-        if (threads == 1) Rule.Forward(x.AsSpan(), y.AsSpan());
-        else PointwiseThreads.ForElements(x.Length, threads, (s, n) => Rule.Forward(x.AsSpan().Slice(s, n), y.AsSpan().Slice(s, n)));
+        PointwiseThreads.ForElements(x.Length, PointwiseThreads.ThreadsFor(x.Length, Rule.IsCheap),
+            (s, n) => Rule.Forward(x.AsSpan().Slice(s, n), y.AsSpan().Slice(s, n)));
         var uses = Rule.Uses;
         if ((uses & RuleUses.Input) != 0) SaveForBackward(_x = x);
         if ((uses & RuleUses.Output) != 0) SaveForBackward(_y = y);
@@ -184,10 +183,8 @@ public class UnaryFunction<T>(UnaryRule<T> rule) : Function<T> where T : unmanag
         var dst = grads.BufferToWrite(0, out bool fresh);
         var d = fresh ? dst : Tensor<T>.Uninitialized(gradOutput.ShapeArray);
         var (x, y) = (_x, _y);
-        int threads = PointwiseThreads.ThreadsFor(d.Length, Rule.IsCheap);
-        if (threads == 1) Rule.Backward(x is null ? default : x.AsSpan(), y is null ? default : y.AsSpan(), gradOutput.AsSpan(), d.AsSpan());
-        else PointwiseThreads.ForElements(d.Length, threads, (s, n) => Rule.Backward(x is null ? default : x.AsSpan().Slice(s, n),
-            y is null ? default : y.AsSpan().Slice(s, n), gradOutput.AsSpan().Slice(s, n), d.AsSpan().Slice(s, n)));
+        PointwiseThreads.ForElements(d.Length, PointwiseThreads.ThreadsFor(d.Length, Rule.IsCheap), (s, n) => Rule.Backward(
+            x is null ? default : x.AsSpan().Slice(s, n), y is null ? default : y.AsSpan().Slice(s, n), gradOutput.AsSpan().Slice(s, n), d.AsSpan().Slice(s, n)));
         if (!fresh) Tensor.AddInPlace(dst, d);
     }
 

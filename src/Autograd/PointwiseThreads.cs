@@ -39,7 +39,8 @@ internal static class PointwiseThreads
 
     /// <summary>
     /// Runs <paramref name="body"/>(start, length) over the elements [0, <paramref name="n"/>) on
-    /// <paramref name="threads"/> threads, in ranges whose starts are multiples of 64 elements (whole cache lines).
+    /// <paramref name="threads"/> threads, in ranges whose starts are multiples of 64 elements (whole cache lines); on
+    /// one thread that is one call over all of them (none when there are none).
     /// </summary>
     internal static void ForElements(int n, int threads, Action<int, int> body)
     {

@@ -238,14 +238,11 @@ internal sealed class Plan<T> where T : unmanaged, IFloatingPointIeee754<T>
     private int ThreadsFor(int chunks) =>
         chunks >= 2 && (long)Rows * _maxWidth >= ParallelMinElements ? Math.Min(Parallelism.MaxThreads, chunks) : 1;
 
-    /// <summary>Runs <paramref name="body"/> over chunk ranges [c0, c1) on <paramref name="threads"/> threads; a failing range's exception is rethrown as is.</summary>
-    private static void Split(int chunks, int threads, Action<int, int> body) => PointwiseThreads.Split(chunks, threads, body);
-
     /// <summary>Runs the function: fills <paramref name="outputs"/> and the saved values.</summary>
     public void Forward(Tensor<T>[] inputs, Tensor<T>[] outputs, Tensor<T>[] saved)
     {
         int chunks = Chunks;
-        Split(chunks, ThreadsFor(chunks), (c0, c1) => ForwardChunks(inputs, outputs, saved, c0, c1));
+        PointwiseThreads.Split(chunks, ThreadsFor(chunks), (c0, c1) => ForwardChunks(inputs, outputs, saved, c0, c1));
     }
 
     private void ForwardChunks(Tensor<T>[] inputs, Tensor<T>[] outputs, Tensor<T>[] saved, int c0, int c1)
@@ -316,7 +313,7 @@ internal sealed class Plan<T> where T : unmanaged, IFloatingPointIeee754<T>
         // of many chunks: then one thread walks them all.
         int chunks = Chunks;
         int threads = broadcastWanted ? 1 : ThreadsFor(chunks);
-        Split(chunks, threads, (c0, c1) => BackwardChunks(inputs, outputs, saved, gradOutputs, wanted, adjSlot, buffers, fresh, adjWidth, c0, c1));
+        PointwiseThreads.Split(chunks, threads, (c0, c1) => BackwardChunks(inputs, outputs, saved, gradOutputs, wanted, adjSlot, buffers, fresh, adjWidth, c0, c1));
     }
 
     private void BackwardChunks(Tensor<T>[] inputs, Tensor<T>[] outputs, Tensor<T>[] saved, Tensor<T>?[] gradOutputs, ulong wanted,
