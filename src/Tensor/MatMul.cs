@@ -112,8 +112,6 @@ public static partial class Tensor
         {
             var aBase = new nint[count];
             var gBase = new nint[count];
-            var aLd = new nint[count];
-            var gLd = new nint[count];
             for (int i = 0; i < count; i++)
             {
                 var (a, g) = pairs[i];
@@ -121,9 +119,9 @@ public static partial class Tensor
                 handles[2 * i + 1] = GCHandle.Alloc(g.Buffer, GCHandleType.Pinned);
                 aBase[i] = (nint)((T*)handles[2 * i].AddrOfPinnedObject() + a.Offset);
                 gBase[i] = (nint)((T*)handles[2 * i + 1].AddrOfPinnedObject() + g.Offset);
-                (aLd[i], gLd[i]) = (k, n);
             }
-            Gemm.MultiplyPieces(k, n, new GemmRows<T>(start, aBase, aLd), new GemmRows<T>(start, gBase, gLd), c.AsSpan(), n, accumulate);
+            // Tensors are contiguous: every aᵢ has rows of k values, every gᵢ rows of n.
+            Gemm.MultiplyPieces(k, n, new GemmRows<T>(start, aBase, k), new GemmRows<T>(start, gBase, n), c.AsSpan(), n, accumulate);
         }
         finally
         {

@@ -56,9 +56,9 @@ internal static unsafe class GemmPack<T> where T : unmanaged, IFloatingPointIeee
     {
         for (int p = p0, end = p0 + kc; p < end;)
         {
-            T* row = pieces.At(p, out nint ld, out int pieceEnd);
+            T* row = pieces.At(p, out int pieceEnd);
             int run = Math.Min(end, pieceEnd) - p;
-            Copy(row + col, ld, run, count, d + (nint)(p - p0) * w, w);
+            Copy(row + col, pieces.Ld, run, count, d + (nint)(p - p0) * w, w);
             p += run;
         }
     }
