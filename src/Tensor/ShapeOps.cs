@@ -205,17 +205,30 @@ public static partial class Tensor
     private static void IntoNarrow<T>(Tensor<T> dst, int axis, int start, Tensor<T> src, bool accumulate, string op) where T : unmanaged, INumber<T>
     {
         var (ax, length) = CheckSlice(dst, axis, start, src, op, "source");
-        var (outer, n, inner) = AroundAxis(dst.Shape, ax);
-        var d = dst.AsSpan();
-        ReadOnlySpan<T> s = src.AsSpan();
+        MoveWindow(dst, ax, start, length, src, intoWhole: true, accumulate);
+    }
+
+    /// <summary>
+    /// Copies (or adds) between the window [start, start + length) of <paramref name="whole"/> along axis
+    /// <paramref name="ax"/> and the contiguous <paramref name="slice"/> shaped like it: into the window when
+    /// <paramref name="intoWhole"/>, out of it otherwise. The shapes are checked by the caller.
+    /// </summary>
+    private static void MoveWindow<T>(Tensor<T> whole, int ax, int start, int length, Tensor<T> slice, bool intoWhole, bool accumulate)
+        where T : unmanaged, INumber<T>
+    {
+        var (outer, n, inner) = AroundAxis(whole.Shape, ax);
+        var w = whole.AsSpan();
+        var s = slice.AsSpan();
         int chunk = length * inner;
         for (int o = 0; o < outer; o++)
         {
-            var target = d.Slice((o * n + start) * inner, chunk);
-            if (accumulate) TP.Add(target, s.Slice(o * chunk, chunk), target);
-            else s.Slice(o * chunk, chunk).CopyTo(target);
+            var window = w.Slice((o * n + start) * inner, chunk);
+            var part = s.Slice(o * chunk, chunk);
+            Span<T> from = intoWhole ? part : window, to = intoWhole ? window : part;
+            if (accumulate) TP.Add(to, from, to);
+            else from.CopyTo(to);
         }
-        dst.MarkModified();
+        (intoWhole ? whole : slice).MarkModified();
     }
 
     /// <summary>Zeros dst's window [start, start + length) along <paramref name="axis"/>.</summary>
@@ -237,18 +250,7 @@ public static partial class Tensor
     internal static void NarrowInto<T>(Tensor<T> x, int axis, int start, Tensor<T> dst, bool accumulate) where T : unmanaged, INumber<T>
     {
         var (ax, length) = CheckSlice(x, axis, start, dst, "NarrowInto", "destination");
-        var (outer, n, inner) = AroundAxis(x.Shape, ax);
-        ReadOnlySpan<T> s = x.AsSpan();
-        var d = dst.AsSpan();
-        int chunk = length * inner;
-        for (int o = 0; o < outer; o++)
-        {
-            var from = s.Slice((o * n + start) * inner, chunk);
-            var to = d.Slice(o * chunk, chunk);
-            if (accumulate) TP.Add(to, from, to);
-            else from.CopyTo(to);
-        }
-        dst.MarkModified();
+        MoveWindow(x, ax, start, length, dst, intoWhole: false, accumulate);
     }
 
     /// <summary>
