@@ -155,33 +155,20 @@ public sealed class Gradients<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (!Needs(i)) return null;
         var v = _inputs[i];
-        bool squeezed = v.Rank == g.Rank - 1;
-        int length = squeezed ? 1 : v.Shape[axis];
-        var shape = g.ShapeArray;
-        shape[axis] = length;
-        if ((!squeezed && v.Rank != g.Rank) || !Fits(v.Shape, shape, squeezed ? axis : -1) || start < 0 || start + length > g.Shape[axis])
-            throw new InvalidOperationException($"{_node.Name}.Backward: the window [{start}, {start + length}) on axis {axis} of a gradient {g.ShapeString} does not fit input {i}'s shape {v.Data.ShapeString}.");
+        int length;
+        try { (_, length) = Tensor.CheckSlice(g, axis, start, v.Data, _node.Name, "input"); }
+        catch (ArgumentException e)
+        {
+            throw new InvalidOperationException($"{_node.Name}.Backward: the window at {start} on axis {axis} of a gradient {g.ShapeString} does not fit input {i}'s shape {v.Data.ShapeString}.", e);
+        }
         if (Tensor.AroundAxis(g.Shape, axis).outer == 1)
         {
             var view = g.Narrow(axis, start, length);
-            Accumulate(i, squeezed ? view.Squeeze(axis) : view);
+            Accumulate(i, v.Rank < g.Rank ? view.Squeeze(axis) : view);
             return null;
         }
         var buffer = BufferToWrite(i, out bool fresh);
         return (buffer, fresh);
-    }
-
-    /// <summary>Whether <paramref name="shape"/> equals <paramref name="window"/> (with axis <paramref name="removed"/> left out when it is not -1).</summary>
-    private static bool Fits(ReadOnlySpan<int> shape, int[] window, int removed)
-    {
-        int j = 0;
-        for (int a = 0; a < window.Length; a++)
-        {
-            if (a == removed) continue;
-            if (j >= shape.Length || shape[j] != window[a]) return false;
-            j++;
-        }
-        return j == shape.Length;
     }
 
     /// <summary>

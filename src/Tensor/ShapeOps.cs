@@ -258,7 +258,7 @@ public static partial class Tensor
     /// <paramref name="start"/> along <paramref name="axis"/>: the same rank (the window's length is its size there) or
     /// that axis removed (length 1), every other size equal. Returns the axis and the window's length.
     /// </summary>
-    private static (int Axis, int Length) CheckSlice<T>(Tensor<T> whole, int axis, int start, Tensor<T> slice, string op, string role)
+    internal static (int Axis, int Length) CheckSlice<T>(Tensor<T> whole, int axis, int start, Tensor<T> slice, string op, string role)
         where T : unmanaged, INumber<T>
     {
         int ax = Shapes.Axis(axis, whole.Rank, op);
