@@ -218,7 +218,12 @@ public sealed class Gradients<T> where T : unmanaged, IFloatingPointIeee754<T>
         var v = _inputs[i];
         var slot = Target(i);
         fresh = slot.Value is null && Array.IndexOf(_inputs, v) == i && Array.LastIndexOf(_inputs, v) == i;
-        if (!fresh) return Owned(slot, v);
+        return fresh ? Unwritten(slot, v) : Owned(slot, v);
+    }
+
+    /// <summary>Gives an empty slot the pass's own unzeroed storage, for a gradient that will be written whole.</summary>
+    private Tensor<T> Unwritten(Slot slot, Variable<T> v)
+    {
         slot.Value = GradientPool<T>.Uninitialized(v.Data.ShapeArray, Rented);
         slot.Owned = true;
         return slot.Value;
@@ -297,8 +302,7 @@ public sealed class Gradients<T> where T : unmanaged, IFloatingPointIeee754<T>
             if (slot.Deferred is not { Count: > 0 } list) continue;
             // Nothing else arrived for the leaf: the products write its gradient into unzeroed storage.
             bool fresh = slot.Value is null;
-            if (fresh) { slot.Value = GradientPool<T>.Uninitialized(v.Data.ShapeArray, Rented); slot.Owned = true; }
-            var pending = Owned(slot, v);
+            var pending = fresh ? Unwritten(slot, v) : Owned(slot, v);
             slot.Deferred = null;
             if (list.Count == 1) Tensor.MatMulInto(list[0].A, true, list[0].G, false, pending, accumulate: !fresh);
             else Tensor.AddTransposedProducts(list, pending, accumulate: !fresh); // one GEMM over the contributions' rows, read where they lie
