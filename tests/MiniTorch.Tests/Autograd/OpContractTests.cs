@@ -399,6 +399,8 @@ public class OpContractTests
         Assert.Equal([10.0, 15, 10, 10, 15, 10], y.Grad!.ToArray());
 
         Assert.Empty(new Tensor<double>(2, 0).RequiresGrad().Unbind(1));
+        var e = Assert.Throws<ArgumentException>(() => new MiniTorch.Autograd.Functions.Unbind<double>(1).Apply(new Tensor<double>(2, 0).RequiresGrad()));
+        Assert.Equal("Unbind: axis 1 of (2, 0) is empty; there is no slice to return.", e.Message);
     }
 
     [Fact]
